@@ -1,0 +1,1 @@
+"""Corpora as lhotse manifests: real-corpus preparation and the bootstrap corpora."""

@@ -1,0 +1,56 @@
+import pytest
+
+from speech.text.languages import get_language
+from speech.text.normalize import (
+    _mandarin_number,
+    expand_numbers,
+    normalize_punctuation,
+    normalize_text,
+    script_fraction,
+    strip_invisible,
+)
+
+
+def test_nfc_and_whitespace():
+    # "e" + combining acute becomes one code point; tabs/newlines fold; zero-width space goes
+    assert strip_invisible("Cafe\u0301 \t\n ok\u200b!") == "Café ok!"
+
+
+def test_quotes_and_dashes_become_pauses_or_disappear():
+    en = get_language("en")
+    assert normalize_text("“Hello” — she said… «yes»", en) == "Hello, she said. yes"
+    assert normalize_punctuation("¿Qué? ¡Ya!") == "Qué? Ya!"
+    assert normalize_punctuation("你好，世界。") == "你好, 世界."
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "I have 3 cats", "I have three cats"),
+        ("en", "It costs 1,234 dollars", "It costs one thousand, two hundred and thirty-four dollars"),
+        ("es", "Tengo 21 años", "Tengo veintiuno años"),
+        ("de", "Es sind 1.000 Leute", "Es sind eintausend Leute"),
+        ("fr", "J'ai 80 ans", "J'ai quatre-vingts ans"),
+        ("de", "Es kostet 3,5 Euro", "Es kostet 3,5 Euro"),  # decimals: espeak-ng reads them
+        ("hi", "मेरे पास 5 किताबें हैं", "मेरे पास 5 किताबें हैं"),  # espeak-ng reads Hindi digits
+    ],
+)
+def test_numbers_are_read_in_the_language(lang, text, expected):
+    assert expand_numbers(text, get_language(lang)) == expected
+
+
+@pytest.mark.parametrize("n, words", [(0, "零"), (10, "十"), (12, "十二"), (105, "一百零五"),
+                                      (2024, "二千零二十四"), (10010, "一万零一十"), (30000, "三万")])
+def test_mandarin_numbers(n, words):
+    assert _mandarin_number(n) == words
+
+
+def test_number_glued_to_word_gets_spaces():
+    assert expand_numbers("3cats", get_language("en")) == "three cats"
+
+
+def test_script_fraction():
+    assert script_fraction("Привет мир", get_language("ru")) == 1.0
+    assert script_fraction("Привет мир", get_language("en")) == 0.0
+    assert script_fraction("123 !", get_language("en")) == 1.0
+    assert script_fraction("東京に行きます", get_language("ja")) == 1.0
