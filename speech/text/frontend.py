@@ -183,7 +183,10 @@ class Frontend:
                         entry[1].append(norm)
         fresh: dict[tuple[str, str], str] = {}
         for code, (lang, norms) in missing.items():
-            for norm, ipa in zip(norms, self.backend_for(lang).phonemize(norms, lang)):
+            ipas = self.backend_for(lang).phonemize(norms, lang)
+            if len(ipas) != len(norms):
+                raise RuntimeError(f"G2P backend for {code} returned {len(ipas)} results for {len(norms)} texts")
+            for norm, ipa in zip(norms, ipas):
                 fresh[(code, norm)] = _tidy_ipa(ipa)
         out: list[list[PhonemeSpan]] = []
         for spans in all_spans:
@@ -192,6 +195,8 @@ class Frontend:
                 key = (lang.code, norm)
                 ipa = fresh[key] if key in fresh else self._cache_get(key)
                 result.append(PhonemeSpan(lang.code, norm, ipa))
+            if not any(span.phonemes for span in result):
+                raise EmptyTextError(f"nothing pronounceable in {norm!r} ({lang.code})")
             out.append(result)
         for key, ipa in fresh.items():
             self._cache_put(key, ipa)

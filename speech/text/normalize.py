@@ -12,9 +12,11 @@ The steps, in order (see :func:`normalize_text`):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections import Counter
+
+import regex
 
 from speech.text.languages import Language
 
@@ -43,6 +45,8 @@ _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 def strip_invisible(text: str) -> str:
     """NFC-normalise and drop characters that are not printable text; fold whitespace."""
     text = unicodedata.normalize("NFC", text)
+    if text.isprintable():  # the common case: no controls, no tabs/newlines
+        return " ".join(text.split())
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
@@ -55,23 +59,24 @@ def strip_invisible(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+_TRANSLATION = str.maketrans({**_PUNCT_MAP, **_APOSTROPHES, **{ch: " " for ch in _DROP}})
+
+
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.?!])")
+_MARK_RUNS = re.compile(r"([,.?!])[,.]+|,([.?!])")  # ",," "..", ".," -> first; ",." -> "."
+_NO_SPACE_AFTER_MARK = re.compile(r"([,.?!])(?=[^\s\d,.?!])")
+_SPACED_HYPHEN = re.compile(r"\s+-\s+")
+
+
 def normalize_punctuation(text: str) -> str:
     """Map punctuation onto the break marks ``, . ? !``, drop quotes/brackets, tidy spacing."""
-    chars = []
-    for ch in text:
-        ch = _APOSTROPHES.get(ch, ch)
-        if ch in _DROP:
-            chars.append(" ")
-            continue
-        chars.append(_PUNCT_MAP.get(ch, ch))
-    text = "".join(chars)
-    text = re.sub(r"\.{2,}", ".", text)
-    text = re.sub(r"\s+([,.?!])", r"\1", text)  # no space before a mark
-    text = re.sub(r"([,.?!])(?=[^\s\d,.?!])", r"\1 ", text)  # one space after a mark (not in 3.5)
-    text = re.sub(r",+", ",", text)
-    text = re.sub(r"^[\s,.?!]+", "", text)  # a text never starts with a pause
-    text = re.sub(r"\s+-\s+", ", ", text)  # a spaced hyphen is a dash
-    return " ".join(text.split())
+    text = text.translate(_TRANSLATION)
+    text = _SPACED_HYPHEN.sub(", ", text)  # a spaced hyphen is a dash
+    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    text = _MARK_RUNS.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _NO_SPACE_AFTER_MARK.sub(r"\1 ", text)  # "a,b" -> "a, b", but 3.5 stays
+    # a text never starts with a pause
+    return " ".join(text.lstrip(" ,.?!").split())
 
 
 def _mandarin_number(n: int, leading: bool = True) -> str:
@@ -104,8 +109,23 @@ def _mandarin_number(n: int, leading: bool = True) -> str:
     return "".join(out)
 
 
+def _read_integer(digits: str, language: Language) -> str:
+    """Spell an integer written in ASCII digits; keep the digits where espeak-ng reads them."""
+    if language.code == "cmn":
+        return _mandarin_number(int(digits))
+    if language.num2words_lang is None or len(digits) > 15:
+        return digits  # espeak-ng reads digits in the voice's language
+    from num2words import num2words
+
+    return num2words(int(digits), lang=language.num2words_lang)
+
+
 def _read_number(token: str, language: Language) -> str:
-    """Spell one digit group such as ``1,234`` or ``3.5`` in ``language``; keep it if unsure."""
+    """Spell one digit group such as ``1,234`` or ``3.5`` in ``language``; keep it if unsure.
+
+    Decimals are read digit by digit after the language's decimal word ("three point one four");
+    they are never handed to the G2P with their mark, since the mark would be taken for a pause.
+    """
     dec = language.decimal_separator
     group = "," if dec == "." else "."
     parts = token.split(dec)
@@ -116,23 +136,19 @@ def _read_number(token: str, language: Language) -> str:
     if group in integer:
         groups = integer.split(group)
         if not all(len(g) == 3 for g in groups[1:]) or not 1 <= len(groups[0]) <= 3:
-            return token
+            return token.replace(group, " ")
         integer = "".join(groups)
     if not integer.isdigit():
         return token
-    if language.code == "cmn":
-        spoken = _mandarin_number(int(integer))
-        if len(parts) == 2:
-            spoken += "点" + "".join(_CJK_DIGITS[int(d)] for d in parts[1])
+    spoken = _read_integer(integer, language)
+    if len(parts) == 1:
         return spoken
-    if len(parts) == 2 or language.num2words_lang is None or len(integer) > 15:
-        # espeak-ng reads digits in the voice's language, and its decimal words are more reliable
-        # than num2words' (which says "point fifty" for .5 in some languages); give it the local
-        # decimal mark.
-        return integer if len(parts) == 1 else f"{integer}{dec}{parts[1]}"
-    from num2words import num2words
-
-    return num2words(int(integer), lang=language.num2words_lang)
+    if not parts[1].isdigit():
+        return token
+    digits = [_read_integer(d, language) for d in parts[1]]
+    if language.code in ("cmn", "ja"):
+        return spoken + language.decimal_word + "".join(digits)
+    return " ".join([spoken, language.decimal_word or dec, *digits])
 
 
 def expand_numbers(text: str, language: Language) -> str:
@@ -150,35 +166,20 @@ def _spaced(spoken: str, match: re.Match[str], text: str) -> str:
     return (" " if before.isalpha() else "") + spoken + (" " if after.isalpha() else "")
 
 
-_SCRIPT_PREFIXES: dict[str, tuple[str, ...]] = {
-    "Latn": ("LATIN",),
-    "Cyrl": ("CYRILLIC",),
-    "Grek": ("GREEK",),
-    "Arab": ("ARABIC",),
-    "Hebr": ("HEBREW",),
-    "Deva": ("DEVANAGARI",),
-    "Telu": ("TELUGU",),
-    "Taml": ("TAMIL",),
-    "Beng": ("BENGALI",),
-    "Hani": ("CJK",),
-    "Jpan": ("CJK", "HIRAGANA", "KATAKANA"),
-    "Hang": ("HANGUL",),
+_ANY_LETTER = regex.compile(r"\p{L}")
+# ISO 15924 code -> Unicode script names its letters belong to.
+_SCRIPT_NAMES: dict[str, tuple[str, ...]] = {
+    "Latn": ("Latin",), "Cyrl": ("Cyrillic",), "Grek": ("Greek",), "Arab": ("Arabic",),
+    "Hebr": ("Hebrew",), "Deva": ("Devanagari",), "Telu": ("Telugu",), "Taml": ("Tamil",),
+    "Beng": ("Bengali",), "Hani": ("Han",), "Jpan": ("Han", "Hiragana", "Katakana"),
+    "Hang": ("Hangul", "Han"),  # Korean may contain hanja
 }
 
 
-def script_of(ch: str) -> str | None:
-    """The ISO 15924 code of a letter's script (``None`` for non-letters or other scripts)."""
-    if not ch.isalpha():
-        return None
-    name = unicodedata.name(ch, "")
-    for code, prefixes in _SCRIPT_PREFIXES.items():
-        if code == "Jpan":
-            continue
-        if name.startswith(prefixes):
-            return code
-    if name.startswith(("HIRAGANA", "KATAKANA")):
-        return "Kana"
-    return "Zyyy"
+@functools.lru_cache(maxsize=64)
+def _letters_of(scripts: tuple[str, ...]) -> regex.Pattern[str]:
+    names = [name for code in scripts for name in _SCRIPT_NAMES[code]]
+    return regex.compile("[" + "".join(rf"\p{{Script={n}}}" for n in names) + "]")
 
 
 def script_fraction(text: str, language: Language) -> float:
@@ -186,16 +187,12 @@ def script_fraction(text: str, language: Language) -> float:
 
     Returns 1.0 for text without letters (digits, punctuation).
     """
-    scripts = Counter(s for s in map(script_of, text) if s is not None)
-    total = sum(scripts.values())
+    if text.isascii() and "Latn" in language.scripts:
+        return 1.0
+    total = len(_ANY_LETTER.findall(text))
     if total == 0:
         return 1.0
-    allowed = set(language.scripts)
-    if "Jpan" in allowed:
-        allowed |= {"Hani", "Kana"}
-    if "Hang" in allowed:
-        allowed.add("Hani")  # hanja
-    return sum(n for s, n in scripts.items() if s in allowed) / total
+    return len(_letters_of(language.scripts).findall(text)) / total
 
 
 def normalize_text(text: str, language: Language) -> str:

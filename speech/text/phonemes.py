@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-import unicodedata
+import regex
 
 from speech.text.normalize import BREAK_MARKS
 
@@ -30,60 +30,29 @@ TIE_BARS = frozenset("\u0361\u035c")
 _STANDALONE_MODIFIERS = STRESS_MARKS | LENGTH_MARKS | TONE_LETTERS
 
 
-def _attaches(ch: str) -> bool:
-    """True if ``ch`` modifies the previous phone rather than starting a new symbol."""
-    if ch in _STANDALONE_MODIFIERS:
-        return False
-    if unicodedata.combining(ch):
-        return True
-    # Lm: modifier letters (ʰ ʲ ʷ ˠ ˤ ᵝ); Sk: modifier symbols such as the rhotic hook ˞
-    return unicodedata.category(ch) in ("Lm", "Sk")
+_MARKS = "".join(sorted(_STANDALONE_MODIFIERS))
+_BREAKS = "".join(BREAK_MARKS)
+_DIGITS = "".join(sorted(TONE_DIGITS))
+_TIES = "".join(sorted(TIE_BARS))
+# A modifier: combining mark (M), modifier letter (Lm) or modifier symbol (Sk, e.g. the rhotic
+# hook), but not the prosodic marks, which are symbols of their own, nor a tie bar.
+_MOD = rf"[[\p{{M}}\p{{Lm}}\p{{Sk}}]--[{_MARKS}{_TIES}]]"
+_BASE = rf"[^\s{_MARKS}{_BREAKS}{_DIGITS}]"
+_SYMBOL = regex.compile(
+    rf"[{''.join(sorted(TONE_LETTERS))}]+"  # a tone contour
+    rf"|{_BASE}{_MOD}*(?:[{_TIES}]{_BASE}?{_MOD}*)*"  # a phone, affricates included
+    r"|\s+"  # a word boundary
+    r"|.",  # a prosodic mark, break mark, tone digit or a stray modifier
+    regex.V1,
+)
+_SPACE_BEFORE_BREAK = regex.compile(rf"\s+(?=[{_BREAKS}])")
 
 
 def split_phonemes(ipa: str) -> list[str]:
     """Split an IPA string into phoneme, prosodic-mark and break symbols (see module docstring).
 
-    Whitespace runs become one word boundary; boundaries next to break marks or at the ends are
+    Whitespace runs become one word boundary; boundaries before break marks or at the ends are
     dropped, so ``"a , b"`` and ``"a, b"`` give the same symbols.
     """
-    symbols: list[str] = []
-    tie_pending = False
-    for ch in ipa:
-        if tie_pending and symbols:
-            symbols[-1] += ch
-            tie_pending = False
-            continue
-        if ch.isspace():
-            if symbols and symbols[-1] != WORD_BOUNDARY:
-                symbols.append(WORD_BOUNDARY)
-        elif ch in TONE_LETTERS and symbols and symbols[-1][-1] in TONE_LETTERS:
-            symbols[-1] += ch
-        elif ch in TIE_BARS and symbols:
-            symbols[-1] += ch
-            tie_pending = True
-        elif _attaches(ch) and symbols and _is_phone(symbols[-1]):
-            symbols[-1] += ch
-        else:
-            symbols.append(ch)
-    return _tidy_boundaries(symbols)
-
-
-def _is_phone(symbol: str) -> bool:
-    head = symbol[0]
-    return not (
-        head.isspace()
-        or head in BREAK_MARKS
-        or head in _STANDALONE_MODIFIERS
-        or head in TONE_DIGITS
-    )
-
-
-def _tidy_boundaries(symbols: list[str]) -> list[str]:
-    out: list[str] = []
-    for i, s in enumerate(symbols):
-        if s == WORD_BOUNDARY:
-            nxt = symbols[i + 1] if i + 1 < len(symbols) else None
-            if not out or nxt is None or nxt in BREAK_MARKS:
-                continue
-        out.append(s)
-    return out
+    tidy = _SPACE_BEFORE_BREAK.sub("", " ".join(ipa.split()))
+    return [WORD_BOUNDARY if tok.isspace() else tok for tok in _SYMBOL.findall(tidy)]

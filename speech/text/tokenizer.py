@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +36,11 @@ class TokenizedText:
         unknown: symbols that were not in the table and became ``<unk>``.
     """
 
-    ids: list[int]
-    symbols: list[str]
-    languages: list[str]
-    spans: list[PhonemeSpan]
-    unknown: list[str]
+    ids: tuple[int, ...]
+    symbols: tuple[str, ...]
+    languages: tuple[str, ...]
+    spans: tuple[PhonemeSpan, ...]
+    unknown: tuple[str, ...]
 
     @property
     def phonemes(self) -> str:
@@ -56,39 +57,26 @@ class Tokenizer:
     Args:
         symbols: the table (the packaged default when ``None``).
         frontend: the text front-end (a default one when ``None``).
+        cache_size: tokenized texts kept in an LRU cache (0 disables it); results are immutable,
+            so cached ones are shared safely.
     """
 
-    def __init__(self, symbols: SymbolTable | None = None, frontend: Frontend | None = None) -> None:
+    def __init__(
+        self,
+        symbols: SymbolTable | None = None,
+        frontend: Frontend | None = None,
+        cache_size: int = 8192,
+    ) -> None:
         self.symbols = symbols or SymbolTable.default()
         self.frontend = frontend or Frontend()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, str], TokenizedText] = OrderedDict()
         self._reported: set[tuple[str, str]] = set()
 
     @classmethod
     def from_dir(cls, directory: str | os.PathLike[str], frontend: Frontend | None = None) -> Tokenizer:
         """The tokenizer of a model directory (reads its ``symbols.json``)."""
         return cls(SymbolTable.load(Path(directory) / DEFAULT_TABLE_FILE), frontend)
-
-    def symbol_ids(self, symbols: Sequence[str], language: str) -> tuple[list[int], list[str]]:
-        """Ids of phoneme symbols; a phone not in the table falls back to its code points.
-
-        Returns:
-            ``(ids, unknown)`` where ``unknown`` lists what became ``<unk>``.
-        """
-        ids: list[int] = []
-        unknown: list[str] = []
-        for s in symbols:
-            i = self.symbols.get(s)
-            if i is not None:
-                ids.append(i)
-                continue
-            for ch in s:
-                j = self.symbols.get(ch)
-                if j is None:
-                    unknown.append(ch)
-                    self._report(ch, language)
-                    j = UNK_ID
-                ids.append(j)
-        return ids, unknown
 
     def _report(self, symbol: str, language: str) -> None:
         if (symbol, language) not in self._reported:
@@ -103,32 +91,56 @@ class Tokenizer:
         symbols: list[str] = []
         languages: list[str] = []
         unknown: list[str] = []
+        get = self.symbols.get
         for k, span in enumerate(spans):
-            if k:
-                ids.append(self.symbols.id(WORD_BOUNDARY))
-                symbols.append(WORD_BOUNDARY)
-                languages.append(span.language)
-            tag = get_language(span.language).tag
+            start = len(ids)
             phones = split_phonemes(span.phonemes)
-            span_ids, span_unknown = self.symbol_ids([tag, *phones], span.language)
-            ids += span_ids
-            unknown += span_unknown
-            # a phone that fell back to code points yields several ids; keep symbols aligned
-            for s in [tag, *phones]:
-                n = 1 if s in self.symbols else len(s)
-                symbols += [s] if n == 1 else list(s)
-            languages += [span.language] * len(span_ids)
-        return TokenizedText(ids, symbols, languages, spans, unknown)
+            if k:
+                phones.insert(0, WORD_BOUNDARY)
+            phones.insert(1 if k else 0, get_language(span.language).tag)
+            for s in phones:
+                i = get(s)
+                if i is not None:
+                    ids.append(i)
+                    symbols.append(s)
+                    continue
+                # a phone the table lacks falls back to its code points
+                for ch in s:
+                    j = get(ch)
+                    if j is None:
+                        unknown.append(ch)
+                        self._report(ch, span.language)
+                        j = UNK_ID
+                    ids.append(j)
+                    symbols.append(ch)
+            languages += [span.language] * (len(ids) - start)
+        return TokenizedText(tuple(ids), tuple(symbols), tuple(languages), tuple(spans), tuple(unknown))
 
     def encode(self, text: str, language: str | Language) -> TokenizedText:
         """Tokenize one text (inline ``<code>..</code>`` spans allowed)."""
-        return self._encode_spans(self.frontend.phonemize(text, language))
+        return self.encode_batch([text], [language])[0]
 
     def encode_batch(
         self, texts: Sequence[str], languages: Sequence[str | Language] | str | Language
     ) -> list[TokenizedText]:
-        """Tokenize many texts; phonemisation is batched per language."""
-        return [self._encode_spans(s) for s in self.frontend.phonemize_batch(texts, languages)]
+        """Tokenize many texts; phonemisation is batched per language, results LRU-cached."""
+        if isinstance(languages, (str, Language)):
+            languages = [languages] * len(texts)
+        if len(languages) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
+        keys = [(t, get_language(lang).code) for t, lang in zip(texts, languages)]
+        todo = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        if todo:
+            spans = self.frontend.phonemize_batch([t for t, _ in todo], [c for _, c in todo])
+            for key, text_spans in zip(todo, spans):
+                self._cache[key] = self._encode_spans(text_spans)
+        out = []
+        for key in keys:
+            self._cache.move_to_end(key)
+            out.append(self._cache[key])
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
 
     def decode(self, ids: Sequence[int]) -> list[str]:
         """Symbols of ``ids`` (padding removed)."""

@@ -31,7 +31,10 @@ def test_quotes_and_dashes_become_pauses_or_disappear():
         ("es", "Tengo 21 años", "Tengo veintiuno años"),
         ("de", "Es sind 1.000 Leute", "Es sind eintausend Leute"),
         ("fr", "J'ai 80 ans", "J'ai quatre-vingts ans"),
-        ("de", "Es kostet 3,5 Euro", "Es kostet 3,5 Euro"),  # decimals: espeak-ng reads them
+        ("de", "Es kostet 3,5 Euro", "Es kostet drei Komma fünf Euro"),
+        ("en", "Pi is 3.14", "Pi is three point one four"),
+        ("hi", "2.5 किलो", "2 दशमलव 5 किलो"),
+        ("cmn", "3.5公斤", "三点五公斤"),
         ("hi", "मेरे पास 5 किताबें हैं", "मेरे पास 5 किताबें हैं"),  # espeak-ng reads Hindi digits
     ],
 )

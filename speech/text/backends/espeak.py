@@ -12,10 +12,6 @@ from speech.errors import BackendUnavailableError
 from speech.text.languages import Language
 
 logger = logging.getLogger(__name__)
-# phonemizer reports word-count mismatches even with words_mismatch="ignore"; they are expected
-# when punctuation is preserved, so its logger only passes errors on.
-_phonemizer_logger = logging.getLogger(f"{__name__}.phonemizer")
-_phonemizer_logger.setLevel(logging.ERROR)
 
 
 def configure_espeak_library() -> str:
@@ -37,50 +33,61 @@ def configure_espeak_library() -> str:
     return lib
 
 
+# espeak-ng leaks internal marks into some voices' IPA: '"' (Russian) and a "?" inside a word
+# (Danish); "_" separates phonemes on some versions; "(en)" flags a switch to another voice for a
+# foreign word. None of these is speech.
+_INTERNAL_MARKS = re.compile(r'"|_+|\?(?=\w)|\([a-z]{2,3}(?:-[a-z0-9]+)*\)')
+_BREAKS = re.compile(r"\s*([,.?!])\s*")
+
+
+def _clean(ipa: str) -> str:
+    return " ".join(_INTERNAL_MARKS.sub("", ipa).split())
+
+
 class EspeakBackend:
-    """G2P with espeak-ng: stress kept, tones kept (as espeak's tone digits), punctuation kept."""
+    """G2P with espeak-ng: stress kept, tones kept (as espeak's tone digits), punctuation kept.
+
+    Uses phonemizer's binding to the espeak-ng library (``EspeakWrapper``) directly. The text
+    arrives normalised, with only the break marks ``, . ? !``, so the backend splits at those marks
+    itself, phonemises each clause and puts the marks back; that skips phonemizer's general
+    punctuation and word-count bookkeeping, which cost more than espeak-ng itself.
+    """
 
     name = "espeak"
 
     def __init__(self) -> None:
         configure_espeak_library()
-        self._backends: dict[str, Any] = {}
+        self._wrappers: dict[str, Any] = {}
 
-    def _backend(self, language: Language) -> Any:
-        if language.espeak_voice not in self._backends:
-            from phonemizer.backend import EspeakBackend as _Phonemizer
-            from phonemizer.punctuation import Punctuation
+    def _wrapper(self, language: Language) -> Any:
+        voice = language.espeak_voice
+        if voice not in self._wrappers:
+            from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
+            wrapper = EspeakWrapper()  # each instance loads its own copy of the library
             try:
-                self._backends[language.espeak_voice] = _Phonemizer(
-                    language.espeak_voice,
-                    punctuation_marks=Punctuation.default_marks(),
-                    preserve_punctuation=True,
-                    with_stress=True,
-                    # Foreign words inside a sentence are read by espeak's other voice; drop the
-                    # "(en)" flags it would insert.
-                    language_switch="remove-flags",
-                    words_mismatch="ignore",
-                    logger=_phonemizer_logger,
-                )
+                wrapper.set_voice(voice)
             except RuntimeError as e:
                 raise BackendUnavailableError(
-                    f"espeak-ng has no voice {language.espeak_voice!r} for {language.code}: {e}"
+                    f"espeak-ng has no voice {voice!r} for {language.code}: {e}"
                 ) from e
-        return self._backends[language.espeak_voice]
+            self._wrappers[voice] = wrapper
+        return self._wrappers[voice]
+
+    def _one(self, text: str, wrapper: Any) -> str:
+        out: list[str] = []
+        for piece in _BREAKS.split(text):
+            if not piece:
+                continue
+            if piece in ",.?!":
+                out.append(piece + " ")
+            else:
+                out.append(wrapper.text_to_phonemes(piece) + " ")
+        return _clean("".join(out)).replace(" ,", ",").replace(" .", ".").replace(" ?", "?").replace(" !", "!")
 
     def phonemize(self, texts: Sequence[str], language: Language) -> list[str]:
         """IPA for each text (see :class:`~speech.text.backends.base.G2PBackend`)."""
         if not texts:
             return []
-        out = self._backend(language).phonemize(list(texts), strip=True, njobs=1)
-        return [_clean(s) for s in out]
-
-
-# espeak-ng leaks internal marks into some voices' IPA: '"' (Russian) and a "?" inside a word
-# (Danish). Neither is speech; a "?" that ends a word is a real question mark and stays.
-_INTERNAL_MARKS = re.compile(r'"|\?(?=\w)')
-
-
-def _clean(ipa: str) -> str:
-    return " ".join(_INTERNAL_MARKS.sub("", ipa).split())
+        wrapper = self._wrapper(language)
+        return [self._one(t, wrapper) if t.strip() else "" for t in texts]
