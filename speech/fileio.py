@@ -30,6 +30,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp creates 0600 files; give the result the usual permissions of a new file
+        os.chmod(tmp, 0o644)
         os.replace(tmp, final)
     finally:
         if tmp.exists():

@@ -8,6 +8,7 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     atomic_write_text(p, "one")
     atomic_write_text(p, "two")
     assert p.read_text() == "two"
+    assert p.stat().st_mode & 0o777 == 0o644
     assert [f.name for f in p.parent.iterdir()] == ["a.json"]  # no temp files left
 
 

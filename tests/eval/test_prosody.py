@@ -1,0 +1,150 @@
+"""Prosody distance (Avila & Ward 2023): invariants, behaviour on real speech, pinned values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from speech.audio.io import load_audio
+from speech.eval import prosody as P
+from speech.eval.errors import StatsError, UtteranceTooShortError
+from speech.eval.prosody_stats import ProsodyStats
+
+from .conftest import DATA, pitch_shift, slow_down
+
+PINNED = {
+    "cr": [0, 0, 0, 0, 0.0172414, 0, 0, 0, 0.0714286, 0],
+    "sr": [0.0708801, 0.137946, 0.0374595, 0.0808321, 0.105472, 0.0608651, 0.0517341, 0.0118306, 0.088171, 0.0501554],
+    "tl": [0, 0, 0.0461939, 0.0372642, 0.00788874, 0.164362, 0.0507862, 0.298959, 0.0781671, 0],
+    "th": [0, 0.209232, 0.304977, 0.165409, 0.127846, 0.0520494, 0.0254717, 0, 0, 0],
+    "wp": [0, 0.0438472, 0.172414, 0.127723, 0.0648686, 0.073916, 0.00429043, 0.00307272, 0.00282885, 0],
+    "np": [0, 0.082744, 0.124274, 0.10198, 0.130249, 0.293616, 0.383828, 0.277228, 0.0586987, 0],
+    "vo": [-0.190377, 0.359873, 1.04952, 0.80791, 0.769103, 0.976626, 0.979929, 1.0213, 0.389766, -0.172041],
+    "le": [0, 0.00414169, 0.011855, 0.00820981, 0.00645313, 0.0103164, 0.0214081, 0.0453844, 0.00385772, 0],
+    "cp": [3.05935, 6.34782, 8.29167, 7.03403, 6.76211, 8.98149, 9.35212, 11.3652, 4.60809, 3.66945],
+    "pd": [0, 0.0148516, 0.00896928, 0.0110315, 0.0047392, 0.00389045, 0.00289993, 0.00142582, 2.1662e-05, 0],
+}
+STATS = ProsodyStats.default()
+
+
+@pytest.fixture(scope="module")
+def slt(voices_dir: Path):
+    """The slt clips, their tracks, and a speaker profile fitted on all of them."""
+    clips = [load_audio(voices_dir / f"slt_{i}.wav") for i in range(4)]
+    tracks = [P.low_level_tracks(w, sr) for w, sr in clips]
+    return clips, tracks, P.SpeakerProfile.fit(tracks)
+
+
+def zvec(wav: np.ndarray, sr: int, profile: P.SpeakerProfile) -> np.ndarray:
+    return STATS.zscore(P.prosody_vector(P.low_level_tracks(wav, sr), profile), "en-us")
+
+
+def test_layout_matches_the_paper() -> None:
+    assert len(P.COLUMNS) == 100
+    assert P.COLUMNS[0] == "cr-0-5" and P.COLUMNS[9] == "cr-95-100" and P.COLUMNS[-1] == "pd-95-100"
+    assert P.WINDOW_BOUNDS == (0, 5, 10, 20, 30, 50, 70, 80, 90, 95, 100)
+    assert list(np.diff(P.window_edges(200))) == [10, 10, 20, 20, 40, 40, 20, 20, 10, 10]
+    assert P.window_edges(50)[-1] == 50 and np.all(np.diff(P.window_edges(50)) > 0)
+
+
+def test_short_utterance_is_rejected_with_its_name(slt_clip) -> None:
+    wav, sr = slt_clip
+    with pytest.raises(UtteranceTooShortError, match=r"short\.wav: 490 ms is too short"):
+        P.low_level_tracks(wav[: int(0.49 * sr)], sr, name="short.wav")
+    assert P.low_level_tracks(wav[: int(0.5 * sr)], sr).num_frames == 50
+
+
+def test_vector_has_100_finite_values(slt) -> None:
+    clips, tracks, profile = slt
+    v = P.prosody_vector(tracks[0], profile)
+    assert v.shape == (100,) and np.all(np.isfinite(v))
+
+
+def test_distance_to_itself_is_zero_and_symmetric(slt) -> None:
+    clips, _, profile = slt
+    za = zvec(*clips[0], profile)
+    zb = zvec(*clips[1], profile)
+    same = P.compare(za, za)
+    assert same.distance == 0.0 and all(s == 0.0 for s in same.feature_shares.values())
+    ab, ba = P.compare(za, zb), P.compare(zb, za)
+    assert ab.distance > 1.0
+    assert ab.distance == pytest.approx(ba.distance, abs=1e-12)
+    assert sum(ab.feature_shares.values()) == pytest.approx(1.0)
+    assert ab.feature_shares == pytest.approx(ba.feature_shares)
+
+
+def test_distance_grows_with_pitch_shift_and_th_tl_move(slt) -> None:
+    (wav, sr), profile = slt[0][0], slt[2]
+    z0 = zvec(wav, sr, profile)
+    raws = [P.prosody_vector(P.low_level_tracks(pitch_shift(wav, sr, f), sr), profile) for f in (1.0, 1.1, 1.2, 1.3)]
+    dists = [P.compare(z0, STATS.zscore(r, "en-us")).distance for r in raws]
+    assert all(b > a for a, b in zip(dists, dists[1:])), dists
+    table = [P.vector_to_table(r) for r in raws]
+    th = [np.mean(t["th"]) for t in table]
+    tl = [np.mean(t["tl"]) for t in table]
+    assert all(b > a for a, b in zip(th, th[1:])), th
+    assert all(b < a for a, b in zip(tl, tl[1:])) or tl[-1] == 0.0, tl
+    assert tl[-1] < tl[0] / 4
+
+
+def test_distance_grows_when_slowed_and_sr_falls(slt) -> None:
+    (wav, sr), profile = slt[0][1], slt[2]
+    z0 = zvec(wav, sr, profile)
+    raws = [P.prosody_vector(P.low_level_tracks(slow_down(wav, sr, f), sr), profile) for f in (1.0, 1.2, 1.5, 2.0)]
+    dists = [P.compare(z0, STATS.zscore(r, "en-us")).distance for r in raws]
+    assert all(b > a for a, b in zip(dists, dists[1:])), dists
+    sr_feature = [np.mean(P.vector_to_table(r)["sr"]) for r in raws]
+    assert all(b < a for a, b in zip(sr_feature, sr_feature[1:])), sr_feature
+    le = [np.mean(P.vector_to_table(r)["le"]) for r in raws]
+    assert le[-1] > le[0]  # slowed speech is lengthened
+
+
+def test_distance_grows_when_quieter_and_only_energy_features_move(slt) -> None:
+    (wav, sr), profile = slt[0][2], slt[2]
+    z0 = zvec(wav, sr, profile)
+    gains = (1.0, 0.7, 0.4, 0.2, 0.1)
+    dists = [P.compare(z0, zvec(wav * g, sr, profile)).distance for g in gains]
+    assert dists[0] == 0.0
+    assert all(b > a for a, b in zip(dists, dists[1:])), dists
+    quiet = P.compare(z0, zvec(wav * 0.2, sr, profile))
+    assert quiet.feature_shares["vo"] + quiet.feature_shares["le"] + quiet.feature_shares["pd"] > 0.95
+
+
+def test_speaker_profile_is_what_makes_pitch_height_relative(slt) -> None:
+    (wav, sr), profile = slt[0][0], slt[2]
+    high = pitch_shift(wav, sr, 1.3)
+    # Against the speaker's material the shifted clip is high; against itself it is not.
+    with_profile = P.vector_to_table(P.prosody_vector(P.low_level_tracks(high, sr), profile))
+    self_only = P.vector_to_table(P.prosody_vector(P.low_level_tracks(high, sr)))
+    assert np.mean(with_profile["th"]) > 2 * np.mean(self_only["th"])
+
+
+def test_pinned_feature_values_on_the_fixture_clip() -> None:
+    wav, sr = load_audio(DATA / "fixture_slt.wav")
+    table = P.vector_to_table(P.prosody_vector(P.low_level_tracks(wav, sr)))
+    for feature, expected in PINNED.items():
+        np.testing.assert_allclose(table[feature], expected, rtol=2e-3, atol=1e-6, err_msg=feature)
+
+
+def test_stats_round_trip_and_validation(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10, 100))
+    stats = ProsodyStats.fit(x, ["en-us"] * 5 + ["es"] * 5, tracker="praat", provenance="test")
+    path = stats.save(tmp_path / "s.json")
+    back = ProsodyStats.load(path)
+    np.testing.assert_allclose(back.get("es").mean, x[5:].mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(back.zscore(x[:5], "en-us").std(axis=0), 1.0, rtol=1e-4)
+    with pytest.raises(StatsError, match="no prosody statistics for language 'fr'"):
+        back.get("fr")
+    assert back.get(None).count == 10
+    path.write_text(path.read_text().replace('"version": 1', '"version": 99'))
+    with pytest.raises(StatsError, match=r"s\.json: unsupported version 99"):
+        ProsodyStats.load(path)
+
+
+def test_default_stats_cover_the_synthesised_languages() -> None:
+    assert {"en-us", "it", "fi", "cs", "ca", "ru", "hi", "mr", "te", "*"} <= set(STATS.languages)
+    assert STATS.tracker == "praat"
+    assert STATS.get("en-us").count == 72
