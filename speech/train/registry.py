@@ -1,0 +1,19 @@
+"""Names that a YAML ``task:`` key may take, mapped to their :class:`~speech.train.task.Task` classes.
+
+The table holds import paths, not classes, so that reading it costs nothing; a class is imported
+when a config selects it. To add a model, add one line here (or, without editing this file, write
+``task: your.module:YourTask`` in the YAML).
+"""
+
+from __future__ import annotations
+
+from speech.train.config import Registry
+
+TASKS = Registry(
+    "task",
+    {
+        "tone_classifier": "speech.train.examples.tones:ToneClassifierTask",
+        "tone_gan": "speech.train.examples.tones:ToneGanTask",
+    },
+    base="speech.train.task:Task",
+)
