@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-DATA_COMMAND_MODULES: tuple[str, ...] = ("speech.data.corpora.cli",)
+DATA_COMMAND_MODULES: tuple[str, ...] = ("speech.data.corpora.cli", "speech.data.bootstrap.cli")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

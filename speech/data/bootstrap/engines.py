@@ -1,0 +1,224 @@
+"""The three synthesis engines behind the bootstrap voices, each turning texts into raw audio.
+
+- :class:`EspeakEngine` calls libespeak-ng (from ``espeakng-loader``) through ``ctypes`` in
+  synchronous mode; the library hands back 16-bit samples through a callback. It applies emotion
+  styles natively through its rate/pitch/range parameters.
+- :class:`FliteEngine` runs the ``flite`` program once per utterance (it starts in milliseconds).
+- :class:`FestivalEngine` runs one ``festival --batch`` process per group of utterances of one
+  voice, because loading a festival voice takes a third of a second to a second; the Scheme
+  script is written in the voice's charset (Latin-1, Latin-2 or UTF-8).
+
+Engines return audio at their own sample rate; :mod:`speech.data.bootstrap.synthesis` resamples,
+trims and normalises.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from speech.data.bootstrap.errors import SynthesisError, VoiceUnavailableError
+from speech.data.bootstrap.styles import EmotionStyle, espeak_parameters
+from speech.data.bootstrap.voices import Voice
+
+logger = logging.getLogger(__name__)
+
+# espeak-ng speak_lib.h constants.
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_POS_CHARACTER = 1
+_ESPEAK_CHARS_UTF8 = 1
+_PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH, _PARAM_RANGE = 1, 2, 3, 4
+_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                                   ctypes.c_void_p)
+
+
+class EspeakEngine:
+    """libespeak-ng in synchronous mode, loaded afresh for every utterance.
+
+    libespeak-ng keeps synthesis state in C statics that survive between utterances (the pitch
+    flutter index and the waveform phase in ``wavegen.c``), so the same text would come out a few
+    samples different depending on what was spoken before. To make every file depend only on its
+    own text, voice and style (deterministic builds, resumable in any order), the engine works on
+    a private copy of the library and unloads it after each utterance, which resets those
+    statics; this costs about 6 ms per utterance.
+    """
+
+    def __init__(self) -> None:
+        try:
+            import espeakng_loader
+        except ImportError as e:
+            raise VoiceUnavailableError(
+                "the espeak-ng library is missing: `pip install espeakng-loader`") from e
+        source = Path(espeakng_loader.get_library_path())
+        self._data_parent = str(Path(espeakng_loader.get_data_path()).parent).encode()
+        if not source.is_file():
+            raise VoiceUnavailableError(f"libespeak-ng not found at {source}: `pip install espeakng-loader`")
+        # A private copy: nobody else in this process holds it, so dlclose really unloads it.
+        self._tmp = tempfile.TemporaryDirectory(prefix="speech-espeak-")
+        self._lib_path = str(Path(self._tmp.name) / "libespeak-ng-private.so")
+        shutil.copyfile(source, self._lib_path)
+        self._chunks: list[np.ndarray] = []
+        # Keep a reference: ctypes callbacks must outlive every call that may fire them.
+        self._callback = _SYNTH_CALLBACK(self._on_samples)
+        self.sample_rate = 22050
+
+    def _on_samples(self, samples, count, events) -> int:  # noqa: ANN001 (ctypes signature)
+        if count > 0:
+            self._chunks.append(np.ctypeslib.as_array(samples, shape=(count,)).copy())
+        return 0
+
+    def _load(self) -> ctypes.CDLL:
+        try:
+            lib = ctypes.CDLL(self._lib_path)
+        except OSError as e:
+            raise VoiceUnavailableError(f"cannot load libespeak-ng: {e}") from e
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        # The library expects the directory *containing* espeak-ng-data.
+        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, self._data_parent, 0)
+        if rate <= 0:
+            raise VoiceUnavailableError(f"espeak-ng failed to initialise with data from {self._data_parent!r}")
+        self.sample_rate = int(rate)
+        lib.espeak_SetSynthCallback(self._callback)
+        return lib
+
+    def synthesize(self, voice: Voice, text: str, style: EmotionStyle) -> tuple[np.ndarray, int]:
+        """Speak ``text`` with espeak-ng voice ``voice.name`` (``lang+variant``) in ``style``."""
+        import _ctypes
+
+        lib = self._load()
+        try:
+            if lib.espeak_SetVoiceByName(voice.name.encode()) != 0:
+                raise SynthesisError(f"espeak-ng has no voice {voice.name!r} (voice {voice.id})")
+            params = espeak_parameters(style)
+            lib.espeak_SetParameter(_PARAM_RATE, params["rate"], 0)
+            lib.espeak_SetParameter(_PARAM_PITCH, params["pitch"], 0)
+            lib.espeak_SetParameter(_PARAM_RANGE, params["range"], 0)
+            # Well below the default 100: at full volume some variants clip inside espeak-ng;
+            # loudness is normalised afterwards anyway.
+            lib.espeak_SetParameter(_PARAM_VOLUME, 40, 0)
+            data = text.encode("utf-8")
+            self._chunks = []
+            err = lib.espeak_Synth(ctypes.c_char_p(data), len(data) + 1, 0, _POS_CHARACTER, 0,
+                                   _ESPEAK_CHARS_UTF8, None, None)
+            lib.espeak_Synchronize()
+        finally:
+            lib.espeak_Terminate()
+            _ctypes.dlclose(lib._handle)
+        if err != 0 or not self._chunks:
+            raise SynthesisError(f"espeak-ng voice {voice.name} produced no audio for {text!r} (error {err})")
+        wav = np.concatenate(self._chunks).astype(np.float32) / 32768.0
+        self._chunks = []
+        return wav, self.sample_rate
+
+
+class FliteEngine:
+    """The ``flite`` program, one process per utterance."""
+
+    def __init__(self) -> None:
+        exe = shutil.which("flite")
+        if exe is None:
+            raise VoiceUnavailableError("flite is not installed: `sudo apt-get install flite`")
+        self._exe = exe
+
+    def synthesize(self, voice: Voice, text: str) -> tuple[np.ndarray, int]:
+        """Speak ``text`` with flite voice ``voice.name``."""
+        from speech.audio.io import load_audio
+
+        with tempfile.TemporaryDirectory(prefix="flite-") as tmp:
+            txt, wav = Path(tmp) / "in.txt", Path(tmp) / "out.wav"
+            txt.write_text(text + "\n", encoding="utf-8")
+            proc = subprocess.run([self._exe, "-voice", voice.name, "-f", str(txt), "-o", str(wav)],
+                                  capture_output=True, text=True, check=False, timeout=120)
+            if proc.returncode != 0 or not wav.is_file() or wav.stat().st_size <= 44:
+                raise SynthesisError(f"flite voice {voice.name} failed on {text!r}: {proc.stderr.strip()[-300:]}")
+            return load_audio(wav)
+
+
+def _scheme_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class FestivalEngine:
+    """``festival --batch`` running a generated Scheme script, one process per batch of texts."""
+
+    def __init__(self) -> None:
+        exe = shutil.which("festival")
+        if exe is None:
+            raise VoiceUnavailableError("festival is not installed: `sudo apt-get install festival`")
+        self._exe = exe
+
+    def synthesize_many(self, voice: Voice, texts: Sequence[str]) -> list[tuple[np.ndarray, int]]:
+        """Speak every text with festival voice ``voice.name``; one result per text, in order.
+
+        Raises:
+            SynthesisError: a text cannot be written in the voice's charset, or festival wrote
+                no audio for it.
+        """
+        from speech.audio.io import load_audio
+
+        with tempfile.TemporaryDirectory(prefix="festival-") as tmp:
+            lines = [f"(voice_{voice.name})"]
+            outs = [Path(tmp) / f"{i:05d}.wav" for i in range(len(texts))]
+            for text, out in zip(texts, outs):
+                # One failing utterance must not stop the batch; the missing file reports it.
+                lines.append(
+                    f"(unwind-protect (let ((u (Utterance Text {_scheme_string(text)}))) "
+                    f"(utt.synth u) (utt.save.wave u {_scheme_string(str(out))} 'riff)) nil)"
+                )
+            script = "\n".join(lines) + "\n"
+            try:
+                payload = script.encode(voice.encoding)
+            except UnicodeEncodeError as e:
+                bad = script[e.start:e.end]
+                raise SynthesisError(
+                    f"festival voice {voice.name} reads {voice.encoding} text; {bad!r} cannot be "
+                    f"written in it (text: {script[max(0, e.start - 40):e.end + 40]!r})") from e
+            script_path = Path(tmp) / "synth.scm"
+            script_path.write_bytes(payload)
+            proc = subprocess.run([self._exe, "--batch", str(script_path)], capture_output=True,
+                                  check=False, timeout=600, cwd=tmp,
+                                  env={**os.environ, "LC_ALL": "C"})
+            results = []
+            for text, out in zip(texts, outs):
+                if not out.is_file() or out.stat().st_size <= 44:
+                    err = proc.stderr.decode(voice.encoding, errors="replace").strip()[-300:]
+                    raise SynthesisError(f"festival voice {voice.name} failed on {text!r}: {err}")
+                results.append(load_audio(out))
+            return results
+
+
+@functools.cache
+def get_engine(engine: str) -> EspeakEngine | FliteEngine | FestivalEngine:
+    """The process's engine of kind ``engine`` (made once per process and reused)."""
+    if engine == "espeak":
+        return EspeakEngine()
+    if engine == "flite":
+        return FliteEngine()
+    if engine == "festival":
+        return FestivalEngine()
+    raise ValueError(f"unknown engine {engine!r}; choose espeak, flite or festival")
+
+
+def synthesize_raw(voice: Voice, texts: Sequence[str], styles: Sequence[EmotionStyle]) -> list[tuple[np.ndarray, int]]:
+    """Raw audio for each text: espeak applies ``styles`` itself; flite and festival return the
+    neutral rendering (styles are applied afterwards by PSOLA)."""
+    engine = get_engine(voice.engine)
+    if isinstance(engine, EspeakEngine):
+        return [engine.synthesize(voice, t, s) for t, s in zip(texts, styles)]
+    if isinstance(engine, FliteEngine):
+        return [engine.synthesize(voice, t) for t in texts]
+    return engine.synthesize_many(voice, texts)

@@ -1,0 +1,25 @@
+"""Errors of the bootstrap corpus builders.
+
+Each subclasses :class:`speech.errors.SpeechError` (so the CLI prints the message without a
+traceback) and the builtin that fits best.
+"""
+
+from __future__ import annotations
+
+from speech.errors import SpeechError
+
+
+class VoiceUnavailableError(SpeechError, RuntimeError):
+    """A synthesis program or voice is not installed; the message names the package to install."""
+
+
+class SynthesisError(SpeechError, RuntimeError):
+    """A voice failed to synthesise a text (the message names the voice and the text)."""
+
+
+class SentenceFileError(SpeechError, ValueError):
+    """A sentence or phrasing file that is missing, empty, malformed or not in the voice's charset."""
+
+
+class OutputDirError(SpeechError, ValueError):
+    """An output directory holding a corpus built with other settings (seed, format version)."""
