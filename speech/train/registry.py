@@ -14,6 +14,9 @@ TASKS = Registry(
     {
         "tone_classifier": "speech.train.examples.tones:ToneClassifierTask",
         "tone_gan": "speech.train.examples.tones:ToneGanTask",
+        "tts": "speech.tts.task:TTSTask",
+        "asr_ctc": "speech.asr.task:ASRTask",
+        "slu": "speech.slu.task:SLUTask",
     },
     base="speech.train.task:Task",
 )

@@ -33,10 +33,10 @@ def configure_espeak_library() -> str:
     return lib
 
 
-# espeak-ng leaks internal marks into some voices' IPA: '"' (Russian) and a "?" inside a word
+# espeak-ng leaks internal marks into some voices' IPA: '"' and "^" (Russian) and a "?" inside a word
 # (Danish); "_" separates phonemes on some versions; "(en)" flags a switch to another voice for a
 # foreign word. None of these is speech.
-_INTERNAL_MARKS = re.compile(r'"|_+|\?(?=\w)|\([a-z]{2,3}(?:-[a-z0-9]+)*\)')
+_INTERNAL_MARKS = re.compile(r'"|\^|_+|\?(?=\w)|\([a-z]{2,3}(?:-[a-z0-9]+)*\)')
 _BREAKS = re.compile(r"\s*([,.?!])\s*")
 
 

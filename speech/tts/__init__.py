@@ -1,0 +1,1 @@
+"""Multispeaker, multilingual speech synthesis with emotion and accent control."""

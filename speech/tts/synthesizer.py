@@ -1,0 +1,258 @@
+"""The synthesis API: text + language + voice + emotion + accent -> waveform.
+
+A synthesizer directory holds everything one call needs::
+
+    <dir>/acoustic/        the AcousticModel (config.yaml, model.safetensors, checksums)
+    <dir>/symbols.json     the symbol table the model was trained with
+    <dir>/vocoder/         a neural vocoder (optional; Griffin-Lim is used without it)
+    <dir>/README.md        the model card
+
+Example:
+    >>> synth = Synthesizer.from_pretrained("models/bootstrap-multilingual")  # doctest: +SKIP
+    >>> wav, sr = synth.synthesize("Hola, ¿qué tal?", "es", speaker="ref.wav", emotion="happy")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from speech.audio.features import LogMelSpectrogram
+from speech.audio.io import load_audio, resample
+from speech.errors import AudioError, EmptyTextError, SpeechError, UnknownLanguageError
+from speech.text.languages import get_language
+from speech.text.symbols import DEFAULT_TABLE_FILE, SymbolTable
+from speech.text.tokenizer import Tokenizer
+from speech.tts.model import AcousticModel
+
+logger = logging.getLogger(__name__)
+
+MIN_REFERENCE_S, TRIM_REFERENCE_S, MAX_REFERENCE_S = 1.0, 30.0, 60.0
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？।])\s+|(?<=[。！？])")
+
+Audio = str | os.PathLike[str] | tuple[np.ndarray, int]
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """One synthesised sentence.
+
+    Attributes:
+        audio: float32 waveform in [-1, 1].
+        sample_rate: samples per second.
+        text: the sentence.
+        phonemes: the IPA the model read.
+    """
+
+    audio: np.ndarray
+    sample_rate: int
+    text: str
+    phonemes: str
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split long text at sentence ends (``. ! ?`` and their CJK/Devanagari forms)."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def check_reference(wav: np.ndarray, sample_rate: int, what: str = "reference clip") -> np.ndarray:
+    """Validate a reference clip: not silent, 1-60 s; trimmed to 30 s with a warning."""
+    duration = len(wav) / sample_rate
+    if duration < MIN_REFERENCE_S:
+        raise AudioError(f"{what} is {duration:.2f} s long; give at least {MIN_REFERENCE_S:.0f} s of speech")
+    if duration > MAX_REFERENCE_S:
+        raise AudioError(f"{what} is {duration:.0f} s long; the limit is {MAX_REFERENCE_S:.0f} s")
+    rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64))))
+    if rms < 1e-3:
+        raise AudioError(f"{what} is silent (RMS {rms:.1e}); record or upload speech")
+    if duration > TRIM_REFERENCE_S:
+        logger.warning("%s is %.0f s long: using its first %.0f s", what, duration, TRIM_REFERENCE_S)
+        wav = wav[: int(TRIM_REFERENCE_S * sample_rate)]
+    return wav
+
+
+class Synthesizer:
+    """Acoustic model + tokenizer + vocoder, with voice cloning and emotion from clips.
+
+    Args:
+        model: the acoustic model (put in eval mode here).
+        tokenizer: a tokenizer over the model's symbol table.
+        vocoder: a vocoder (``speech.tts.vocoder``); Griffin-Lim when ``None``.
+    """
+
+    def __init__(self, model: AcousticModel, tokenizer: Tokenizer, vocoder: object | None = None) -> None:
+        from speech.tts.vocoder import load_vocoder
+
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.vocoder = vocoder if vocoder is not None else load_vocoder("griffin-lim")
+        self.audio_config = model.config.audio
+        self._mel = LogMelSpectrogram(self.audio_config)
+        self._speaker_encoder: object | None = None
+
+    # ------------------------------------------------------------------ loading and saving
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike[str], vocoder: str | None = None) -> Synthesizer:
+        """Load a synthesizer directory (see the module docstring).
+
+        Args:
+            directory: the synthesizer directory.
+            vocoder: ``"griffin-lim"`` or a vocoder directory, overriding ``<dir>/vocoder``.
+        """
+        from speech.tts.vocoder import load_vocoder
+
+        d = Path(directory)
+        if not d.is_dir():
+            raise FileNotFoundError(f"synthesizer directory not found: {d}")
+        model = AcousticModel.from_pretrained(d / "acoustic")
+        table = SymbolTable.load(d / DEFAULT_TABLE_FILE)
+        if len(table) > model.config.vocab_size:
+            raise SpeechError(f"{d}: symbol table has {len(table)} symbols, the model only {model.config.vocab_size}")
+        choice = vocoder or (str(d / "vocoder") if (d / "vocoder").is_dir() else "griffin-lim")
+        return cls(model, Tokenizer(table), load_vocoder(choice))
+
+    def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the acoustic model and symbol table (and a neural vocoder if there is one)."""
+        d = Path(directory)
+        self.model.save_pretrained(d / "acoustic")
+        self.tokenizer.symbols.save(d / DEFAULT_TABLE_FILE)
+        if hasattr(self.vocoder, "save_pretrained"):
+            self.vocoder.save_pretrained(d / "vocoder")
+        return d
+
+    # ------------------------------------------------------------------ conditioning
+    @property
+    def languages(self) -> list[str]:
+        return list(self.model.config.languages)
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(self.model.config.speakers)
+
+    @property
+    def emotions(self) -> list[str]:
+        return list(self.model.config.emotions)
+
+    def _load_reference(self, audio: Audio, what: str) -> tuple[np.ndarray, int]:
+        if isinstance(audio, tuple):
+            wav, sr = audio
+            wav = np.asarray(wav, dtype=np.float32)
+            if wav.ndim == 2:
+                wav = wav.mean(axis=0 if wav.shape[0] < wav.shape[1] else 1)
+        else:
+            wav, sr = load_audio(audio)
+        return check_reference(wav, sr, what), sr
+
+    def speaker_embedding(self, speaker: str | Audio) -> torch.Tensor:
+        """d-vector ``(speaker_dim,)`` of a training speaker (by name) or of a reference clip."""
+        if isinstance(speaker, str) and not os.path.exists(speaker):
+            return self.model.speaker_embedding(speaker)
+        wav, sr = self._load_reference(speaker, "speaker reference clip")
+        if self._speaker_encoder is None:
+            from speech.eval.speaker import SpeakerEncoder
+
+            self._speaker_encoder = SpeakerEncoder()
+        return torch.tensor(self._speaker_encoder.embed(wav, sr), dtype=torch.float32)  # type: ignore[attr-defined]
+
+    def emotion_input(self, emotion: str | Audio) -> torch.Tensor:
+        """Emotion id ``()`` (by name) or emotion probabilities ``(E,)`` from a reference clip."""
+        if isinstance(emotion, str) and not os.path.exists(emotion):
+            if emotion not in self.emotions:
+                raise SpeechError(f"unknown emotion {emotion!r}; known emotions: {', '.join(self.emotions)}")
+            return torch.tensor(self.emotions.index(emotion))
+        wav, sr = self._load_reference(emotion, "emotion reference clip")
+        wav = resample(wav, sr, self.audio_config.sample_rate)
+        with torch.no_grad():
+            mel = self._mel(torch.from_numpy(wav)).unsqueeze(0)
+        return self.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
+
+    def _language(self, code: str | None, what: str) -> str:
+        lang = get_language(code).code  # type: ignore[arg-type]
+        if lang not in self.languages:
+            raise UnknownLanguageError(
+                f"{what} {lang!r} is not supported by this model; it speaks: {', '.join(self.languages)}"
+            )
+        return lang
+
+    # ------------------------------------------------------------------ synthesis
+    def stream(
+        self,
+        text: str,
+        language: str,
+        speaker: str | Audio,
+        emotion: str | Audio = "neutral",
+        accent: str | None = None,
+        speed: float = 1.0,
+        emotion_intensity: float = 1.0,
+    ) -> Iterator[AudioChunk]:
+        """Synthesise ``text`` sentence by sentence (see :meth:`synthesize` for the arguments)."""
+        lang = self._language(language, "language")
+        accent_lang = self._language(accent, "accent") if accent else None
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyTextError("nothing to say: the text is empty")
+        spk = self.speaker_embedding(speaker).unsqueeze(0)
+        emo = self.emotion_input(emotion).unsqueeze(0)
+        sentences = split_sentences(text)
+        tokens = self.tokenizer.encode_batch(sentences, lang)
+        index = {code: i for i, code in enumerate(self.languages)}
+        for sentence, tok in zip(sentences, tokens):
+            try:
+                langs = torch.tensor([[index[code] for code in tok.languages]])
+            except KeyError as e:
+                raise UnknownLanguageError(f"inline language {e.args[0]!r} is not supported by this model") from e
+            accent_ids = None if accent_lang is None else torch.full_like(langs, index[accent_lang])
+            mel, _ = self.model.infer(
+                torch.tensor([tok.ids]), langs, spk, emo,
+                accent_languages=accent_ids, speed=speed, emotion_intensity=emotion_intensity,
+            )
+            wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
+            yield AudioChunk(np.clip(wav, -1, 1).astype(np.float32), self.audio_config.sample_rate, sentence, tok.phonemes)
+
+    def synthesize(
+        self,
+        text: str,
+        language: str,
+        speaker: str | Audio,
+        emotion: str | Audio = "neutral",
+        accent: str | None = None,
+        speed: float = 1.0,
+        emotion_intensity: float = 1.0,
+        sentence_pause: float = 0.25,
+    ) -> tuple[np.ndarray, int]:
+        """Speak ``text`` in ``language`` with a voice, an emotion and an accent.
+
+        Args:
+            text: any length; split into sentences joined by ``sentence_pause`` seconds of silence.
+                Inline ``<code>..</code>`` spans switch language.
+            language: the target language (code or alias).
+            speaker: a training speaker's name, or a reference clip (path or ``(wav, rate)``) to clone.
+            emotion: an emotion name, or a reference clip whose emotion is copied.
+            accent: ``None`` (native) or another language whose accent to use.
+            speed: > 1 speaks faster.
+            emotion_intensity: 0 neutral, 1 as trained, > 1 exaggerated.
+
+        Returns:
+            ``(waveform float32, sample_rate)``.
+        """
+        chunks = list(self.stream(text, language, speaker, emotion, accent, speed, emotion_intensity))
+        sr = self.audio_config.sample_rate
+        pause = np.zeros(int(sentence_pause * sr), dtype=np.float32)
+        pieces: list[np.ndarray] = []
+        for i, chunk in enumerate(chunks):
+            if i:
+                pieces.append(pause)
+            pieces.append(chunk.audio)
+        return np.concatenate(pieces), sr
+
+    def synthesize_batch(
+        self, texts: Sequence[str], language: str, speaker: str | Audio, **kwargs: object
+    ) -> list[tuple[np.ndarray, int]]:
+        """:meth:`synthesize` for many texts with one voice."""
+        return [self.synthesize(t, language, speaker, **kwargs) for t in texts]  # type: ignore[arg-type]

@@ -1,0 +1,19 @@
+"""Every sentence of the bootstrap corpus phonemises into the shared symbol table, nothing unknown."""
+
+from pathlib import Path
+
+import speech.data.bootstrap as bootstrap
+from speech.text.tokenizer import Tokenizer
+
+SENTENCES = Path(bootstrap.__file__).parent / "sentences"
+
+
+def test_every_bootstrap_sentence_tokenizes_without_unknown_symbols():
+    tokenizer = Tokenizer()
+    files = sorted(SENTENCES.glob("*.txt"))
+    assert len(files) >= 8
+    for f in files:
+        lines = [ln.strip() for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        assert len(lines) >= 300, f.name
+        unknown = {s for tok in tokenizer.encode_batch(lines, f.stem) for s in tok.unknown}
+        assert not unknown, (f.name, unknown)
