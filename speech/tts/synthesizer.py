@@ -212,7 +212,8 @@ class Synthesizer:
                 torch.tensor([tok.ids]), langs, spk, emo,
                 accent_languages=accent_ids, speed=speed, emotion_intensity=emotion_intensity,
             )
-            wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
+            with torch.no_grad():
+                wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
             yield AudioChunk(np.clip(wav, -1, 1).astype(np.float32), self.audio_config.sample_rate, sentence, tok.phonemes)
 
     def synthesize(
