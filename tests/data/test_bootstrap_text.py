@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import speech.data.bootstrap as bootstrap
+from speech.text.phonemes import split_phonemes
 from speech.text.tokenizer import Tokenizer
 
 SENTENCES = Path(bootstrap.__file__).parent / "sentences"
@@ -15,5 +16,10 @@ def test_every_bootstrap_sentence_tokenizes_without_unknown_symbols():
     for f in files:
         lines = [ln.strip() for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
         assert len(lines) >= 300, f.name
-        unknown = {s for tok in tokenizer.encode_batch(lines, f.stem) for s in tok.unknown}
+        tokens = tokenizer.encode_batch(lines, f.stem)
+        unknown = {s for tok in tokens for s in tok.unknown}
         assert not unknown, (f.name, unknown)
+        # stronger: every phone is a symbol of its own, not a code-point fallback
+        missing = {p for tok in tokens for span in tok.spans for p in split_phonemes(span.phonemes)
+                   if p not in tokenizer.symbols}
+        assert not missing, (f.name, missing)

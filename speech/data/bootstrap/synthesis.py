@@ -8,10 +8,10 @@ groups in a pool of worker processes with a progress bar.
 Rendering one utterance (:func:`finish_audio`):
 
 1. raw synthesis (:mod:`~speech.data.bootstrap.engines`; espeak-ng applies the style itself);
-2. resampling to 22 050 Hz;
+2. resampling to 22 050 Hz (soxr);
 3. flite/festival: style by PSOLA (:func:`~speech.data.bootstrap.styles.psola_prosody`);
-4. silence trimming, loudness normalisation to -20 LUFS plus the style's
-   gain;
+4. silence trimming (40 dB below the peak, 50 ms margins), loudness normalisation to -20 LUFS
+   plus the style's gain (BS.1770, ``pyloudnorm``), peaks limited to 0.95;
 5. optionally an augmented copy (speed, reverberation, noise) next to it.
 """
 
