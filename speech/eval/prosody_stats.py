@@ -5,8 +5,8 @@ language's training set, then measure distances between z-vectors. :class:`Proso
 those statistics per language (plus a pooled entry over all languages), saves them as JSON and
 loads them back with validation.
 
-The default statistics shipped in ``speech/eval/data/prosody_stats.json`` were fitted on speech
-synthesised with the system's flite/festival voices (``prosody_stats.README.txt`` says how);
+The default statistics shipped in ``speech/eval/data/prosody_stats.json`` were
+fitted on the bootstrap TTS corpus, 12 languages (``prosody_stats.README.txt`` says how);
 refit them on your own reference set with ``speech eval prosody-fit``.
 """
 

@@ -60,8 +60,8 @@ def test_prosody_pairs_file_and_errors(voices_dir: Path, write_wav, tmp_path: Pa
     assert main(["eval", "prosody", str(tmp_path / "nope.wav"), str(short)]) == 2
     assert "nope.wav" in capsys.readouterr().err
     assert main(["eval", "prosody", str(voices_dir / "slt_0.wav"), str(voices_dir / "slt_1.wav"),
-                 "--source-language", "es"]) == 2
-    assert "no prosody statistics for language 'es'" in capsys.readouterr().err
+                 "--source-language", "ko"]) == 2
+    assert "no prosody statistics for language 'ko'" in capsys.readouterr().err
 
 
 def test_prosody_fit_from_a_list(voices_dir: Path, tmp_path: Path) -> None:
