@@ -18,7 +18,7 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/speech phonemize --lang en "I said <es>hola</es> to 3 friends, then left!"
-	$(BIN)/speech phonemize --lang cmn "银行行长今天很高兴。"
+	$(BIN)/speech phonemize --lang cmn "他长大了，在银行工作。"
 	$(BIN)/speech phonemize --lang hi "नमस्ते दुनिया"
 
 test: setup
