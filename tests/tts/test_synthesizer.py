@@ -30,7 +30,7 @@ def test_synthesize_by_name_gives_audio_of_predicted_length(synth_dir):
     wav, sr = synth.synthesize("Hello there. How are you?", "en", speaker="flite_slt", emotion="happy")
     assert sr == 22050 and wav.dtype == np.float32 and wav.ndim == 1
     assert np.abs(wav).max() <= 1.0
-    chunks = list(synth.stream("Hello there. How are you?", "en", speaker="flite_slt"))
+    chunks = list(synth.stream("Hello there. How are you?", "en", speaker="flite_slt", emotion="happy"))
     assert [c.text for c in chunks] == ["Hello there.", "How are you?"]
     pause = int(0.25 * sr)
     assert len(wav) == sum(len(c.audio) for c in chunks) + pause
