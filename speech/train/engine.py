@@ -324,7 +324,7 @@ class _AppendingWriter(ExperimentWriter):
                 self.metrics_keys = sorted(csv.DictReader(f).fieldnames or [])
 
     def _check_log_dir_exists(self) -> None:
-        pass
+        """Do nothing: a resumed run reuses its log directory on purpose (Lightning would warn)."""
 
 
 class AppendingCSVLogger(CSVLogger):
