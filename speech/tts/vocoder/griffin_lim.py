@@ -2,9 +2,9 @@
 
 The log-mel is mapped back to a linear magnitude spectrogram (mel filterbank pseudo-inverse,
 computed once; or torchaudio's ``InverseMelScale`` least-squares solve), then
-``torchaudio.transforms.GriffinLim`` with momentum ("fast Griffin-Lim", Perraudin et al. 2013)
-estimates a phase. It sounds phasey and metallic: use it for tests, for a model without a trained
-vocoder, and as the floor a neural vocoder must beat.
+``torchaudio.functional.griffinlim`` with momentum ("fast Griffin-Lim", Perraudin et al. 2013)
+estimates a phase. It sounds phasey: use it for tests, for a model without a trained vocoder, and
+as the baseline a neural vocoder is measured against (``speech vocoder evaluate``).
 """
 
 from __future__ import annotations

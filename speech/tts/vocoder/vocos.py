@@ -3,14 +3,14 @@
 After Siuzdak (2023), "Vocos: Closing the gap between time-domain and Fourier-based neural
 vocoders". Every layer runs at the frame rate (86 frames/s at 22.05 kHz, hop 256); the head
 predicts a log-magnitude and a phase per STFT bin and ``torch.istft`` makes the waveform. Nothing
-is upsampled by transposed convolutions as in HiFi-GAN, which is why it is an order of magnitude
-cheaper on a CPU at the same quality.
+is upsampled by transposed convolutions as in HiFi-GAN, which is why it is much cheaper on a CPU
+(``benchmarks/vocoder.py``: about 12x faster than a HiFi-GAN V2-sized espnet generator here).
 
 One addition to Vocos (``VocosConfig.magnitude_prior``, on by default): the network predicts the
 log-magnitude as a correction to the pseudo-inverse of the mel filterbank applied to its input,
 the magnitude Griffin-Lim starts from. Measured with ``configs/bootstrap_cpu.yaml`` on a bootstrap
-corpus subset (mel loss only, batches of 16 x 0.37 s): training log-mel L1 0.34 after 200 batches
-with the prior, 0.53 after 750 batches without it.
+corpus subset (mel loss only): validation log-mel L1 0.30 after 500 batches with the prior, 0.73
+without it (0.53 after 1500); see ``configs/README.md``.
 
 Shapes: mel ``(batch, n_mels, frames)`` -> waveform ``(batch, frames * hop)``.
 """
