@@ -17,6 +17,7 @@ TASKS = Registry(
         "tts": "speech.tts.task:TTSTask",
         "asr_ctc": "speech.asr.task:ASRTask",
         "slu": "speech.slu.task:SLUTask",
+        "vocoder": "speech.tts.vocoder.task:VocoderTask",
     },
     base="speech.train.task:Task",
 )

@@ -4,7 +4,7 @@ After Siuzdak (2023), "Vocos: Closing the gap between time-domain and Fourier-ba
 vocoders". Every layer runs at the frame rate (86 frames/s at 22.05 kHz, hop 256); the head
 predicts a log-magnitude and a phase per STFT bin and ``torch.istft`` makes the waveform. Nothing
 is upsampled by transposed convolutions as in HiFi-GAN, which is why it is much cheaper on a CPU
-(``benchmarks/vocoder.py``: about 12x faster than a HiFi-GAN V2-sized espnet generator here).
+(``benchmarks/vocoder.py``: about 9x faster than a HiFi-GAN V2-sized espnet generator here).
 
 One addition to Vocos (``VocosConfig.magnitude_prior``, on by default): the network predicts the
 log-magnitude as a correction to the pseudo-inverse of the mel filterbank applied to its input,
