@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--configs", nargs="*", type=Path, default=[],
                    help="recipe training configs to complete with the data (written to --config-dir)")
     f.add_argument("--config-dir", type=Path, help="where the completed training configs go")
+    f.add_argument("--workers", type=int, default=1, help="processes featurising shards in parallel")
+    f.add_argument("--max-per-speaker", type=int, default=None,
+                   help="train on at most N utterances per speaker (a fixed random choice)")
     f.set_defaults(func=run_features)
 
     e = subparsers.add_parser(
@@ -133,7 +136,8 @@ def run_features(args: argparse.Namespace) -> int:
 
     from speech.tts.prepare import write_train_config
 
-    paths = prepare_tts_data(args.manifests, args.corpus, args.out, tuple(args.splits))
+    paths = prepare_tts_data(args.manifests, args.corpus, args.out, tuple(args.splits), workers=args.workers,
+                              max_per_speaker=args.max_per_speaker)
     if args.configs:
         if args.config_dir is None:
             raise SystemExit("speech tts-features: error: --configs needs --config-dir")

@@ -62,31 +62,16 @@ class FeatureStats:
     speaker_embeddings: dict[str, np.ndarray]  # mean L2-normalised d-vector per speaker
 
 
-def extract_tts_features(
+def _featurise_shard(
     cuts: CutSet,
-    out_dir: str | Path,
+    storage: Path,
+    manifest: Path,
     config: AudioConfig,
-    embed_speaker: Callable[[np.ndarray, int], np.ndarray] | None = None,
-    min_duration: float = 0.3,
-) -> CutSet:
-    """Compute and store features for every cut; return the cuts with the arrays attached.
-
-    Args:
-        cuts: cuts with recordings and one supervision each (text, language, speaker).
-        out_dir: where the feature storage and ``cuts_with_feats.jsonl.gz`` are written.
-        config: the audio feature definition.
-        embed_speaker: ``(wav, sample_rate) -> d-vector``; resemblyzer's GE2E when ``None``.
-        min_duration: shorter cuts are skipped (and counted in the log).
-
-    The resulting manifest is written atomically; when it already exists it is loaded instead
-    (the stage is resumable at this granularity).
-    """
-    out = Path(out_dir)
-    manifest = out / "cuts_with_feats.jsonl.gz"
-    if manifest.is_file():
-        logger.info("features already computed: %s", manifest)
-        return CutSet.from_file(manifest)
-    out.mkdir(parents=True, exist_ok=True)
+    embed_speaker: Callable[[np.ndarray, int], np.ndarray] | None,
+    min_duration: float,
+    position: int = 0,
+) -> tuple[CutSet, int]:
+    """Featurise one shard into its own HDF5 file; the shard manifest is written last, atomically."""
     if embed_speaker is None:
         from speech.eval.speaker import SpeakerEncoder
 
@@ -94,9 +79,8 @@ def extract_tts_features(
     to_mel = LogMelSpectrogram(config)
     frame_shift = config.hop_length / config.sample_rate
     done, skipped = [], 0
-    storage = out / "feats"
     with NumpyHdf5Writer(storage, mode="w") as writer:
-        for cut in tqdm(cuts, desc="features", unit="utt"):
+        for cut in tqdm(cuts, desc=f"features {manifest.name.split('.')[0]}", unit="utt", position=position, leave=False):
             try:
                 audio = cut.load_audio()
             except Exception as e:  # corrupt audio in a real corpus: skip and count
@@ -117,10 +101,80 @@ def extract_tts_features(
             cut = cut.with_custom("energy", writer.store_array(f"{cut.id}_energy", energy, frame_shift, 0))
             cut = cut.with_custom("dvector", dvec.tolist())
             done.append(cut)
+    result = CutSet.from_cuts(done)
+    with atomic_path(manifest) as tmp:
+        result.to_file(tmp)
+    return result, skipped
+
+
+def _shard_job(args: tuple) -> tuple[int, int]:
+    """Process-pool entry: featurise one shard (each worker loads its own speaker encoder)."""
+    cuts, storage, manifest, config, min_duration, position = args
+    # One thread per worker: resemblyzer's LSTM runs 3-5x slower when workers oversubscribe cores.
+    torch.set_num_threads(1)
+    result, skipped = _featurise_shard(cuts, storage, manifest, config, None, min_duration, position)
+    return len(result), skipped
+
+
+def extract_tts_features(
+    cuts: CutSet,
+    out_dir: str | Path,
+    config: AudioConfig,
+    embed_speaker: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    min_duration: float = 0.3,
+    shard_size: int = 1000,
+    workers: int = 1,
+) -> CutSet:
+    """Compute and store features for every cut; return the cuts with the arrays attached.
+
+    Args:
+        cuts: cuts with recordings and one supervision each (text, language, speaker).
+        out_dir: where the feature storage and ``cuts_with_feats.jsonl.gz`` are written.
+        config: the audio feature definition.
+        embed_speaker: ``(wav, sample_rate) -> d-vector``; resemblyzer's GE2E when ``None``.
+        min_duration: shorter cuts are skipped (and counted in the log).
+        shard_size: cuts per shard; each shard has its own HDF5 file and manifest, so a killed
+            run resumes at the first unfinished shard.
+        workers: shards featurised in parallel (processes; only with the default speaker encoder).
+
+    The merged manifest is written atomically once every shard is done; when it already exists it
+    is loaded instead.
+    """
+    out = Path(out_dir)
+    manifest = out / "cuts_with_feats.jsonl.gz"
+    if manifest.is_file():
+        logger.info("features already computed: %s", manifest)
+        return CutSet.from_file(manifest)
+    shard_dir = out / "shards"
+    shard_dir.mkdir(parents=True, exist_ok=True)
+    cuts = cuts.to_eager()
+    n_shards = max(1, -(-len(cuts) // shard_size))
+    shards = cuts.split(n_shards) if n_shards > 1 else [cuts]
+    todo = []
+    for i, shard in enumerate(shards):
+        shard_manifest = shard_dir / f"shard-{i:05d}.jsonl.gz"
+        if shard_manifest.is_file():
+            continue
+        todo.append((shard, shard_dir / f"feats-{i:05d}.h5", shard_manifest))
+    if len(todo) < n_shards:
+        logger.info("resuming features: %d of %d shards already done", n_shards - len(todo), n_shards)
+    skipped = 0
+    if workers > 1 and embed_speaker is None and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing as mp
+
+        jobs = [(s, st, m, config, min_duration, 1 + k % workers) for k, (s, st, m) in enumerate(todo)]
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            for _, n_skipped in tqdm(pool.map(_shard_job, jobs), total=len(jobs), desc="feature shards"):
+                skipped += n_skipped
+    else:
+        for shard, storage, shard_manifest in tqdm(todo, desc="feature shards", disable=len(todo) < 2):
+            skipped += _featurise_shard(shard, storage, shard_manifest, config, embed_speaker, min_duration)[1]
+    done = [c for i in range(n_shards) for c in CutSet.from_file(shard_dir / f"shard-{i:05d}.jsonl.gz")]
     if not done:
         raise AudioError(f"no usable utterance among {len(cuts)} cuts ({skipped} skipped)")
-    if skipped:
-        logger.warning("skipped %d of %d cuts (unreadable, silent or shorter than %.1f s)", skipped, len(cuts), min_duration)
+    if len(done) < len(cuts):
+        logger.warning("skipped %d of %d cuts (unreadable, silent or shorter than %.1f s)", len(cuts) - len(done), len(cuts), min_duration)
     result = CutSet.from_cuts(done)
     with atomic_path(manifest) as tmp:
         result.to_file(tmp)

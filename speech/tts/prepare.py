@@ -54,6 +54,23 @@ def write_train_config(base_config: str | Path, task_conf: str | Path, out: str 
     return Path(out)
 
 
+def limit_per_speaker(cuts: CutSet, n: int, seed: int = 0) -> CutSet:
+    """At most ``n`` cuts per speaker, chosen at random with a fixed seed (the same on every run)."""
+    if n < 1:
+        raise ValueError(f"max_per_speaker must be at least 1, got {n}")
+    rng = np.random.default_rng(seed)
+    by_speaker: dict[str, list] = {}
+    for cut in cuts:
+        by_speaker.setdefault(cut.supervisions[0].speaker, []).append(cut)
+    kept = []
+    for speaker in sorted(by_speaker):
+        group = by_speaker[speaker]
+        order = rng.permutation(len(group))[:n]
+        kept.extend(group[i] for i in sorted(order))
+    logger.info("kept %d of %d cuts (at most %d per speaker, %d speakers)", len(kept), len(cuts), n, len(by_speaker))
+    return CutSet.from_cuts(kept)
+
+
 def prepare_tts_data(
     manifest_dir: str | Path,
     corpus: str,
@@ -61,11 +78,16 @@ def prepare_tts_data(
     splits: tuple[str, ...] = ("train", "dev"),
     audio: AudioConfig | None = None,
     embed_speaker: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    workers: int = 1,
+    max_per_speaker: int | None = None,
 ) -> dict[str, Path]:
     """Featurise ``splits`` of a corpus and write the data-dependent settings.
 
     Args:
         embed_speaker: ``(wav, rate) -> d-vector``; resemblyzer's GE2E when ``None``.
+        workers: feature shards computed in parallel processes.
+        max_per_speaker: keep at most this many utterances per speaker in the first split (a
+            deterministic random choice), to train on a balanced subset when compute is short.
 
     Returns:
         Paths: ``<split>`` -> featurised cuts of each split, ``task_conf``, ``speaker_table``,
@@ -78,7 +100,9 @@ def prepare_tts_data(
     for split in splits:
         recordings, supervisions = load_manifests(manifest_dir, corpus, split)
         cuts = CutSet.from_manifests(recordings=recordings.to_eager(), supervisions=supervisions.to_eager())
-        cutsets[split] = extract_tts_features(cuts, out / split, audio, embed_speaker)
+        if max_per_speaker is not None and split == splits[0]:
+            cuts = limit_per_speaker(cuts, max_per_speaker)
+        cutsets[split] = extract_tts_features(cuts, out / split, audio, embed_speaker, workers=workers)
         paths[split] = out / split / "cuts_with_feats.jsonl.gz"
 
     train = cutsets[splits[0]]

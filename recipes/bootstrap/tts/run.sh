@@ -4,11 +4,12 @@
 #
 #   ./run.sh                      # everything, full size (hours on 2 CPU cores)
 #   ./run.sh --smoke              # every stage on a few utterances (minutes; what CI runs)
+#   ./run.sh --cpu                # for 2 CPU cores: 130 utterances per voice, conf/tts_cpu.yaml (~1.5 h per model)
 #   ./run.sh --stage 3 --stop-stage 4   # resume: each stage skips or continues what exists
 #
 # Stages:
 #   1 corpus     speech data bootstrap-tts          (resumable: finished utterances are kept)
-#   2 features   speech tts-features                (mel, pitch, energy, d-vectors; task_conf)
+#   2 features   speech tts-features                (mel, pitch, energy, d-vectors; resumable by shard)
 #   3 acoustic   speech train  (adversarial)        (resumes from exp/*/checkpoints/last.ckpt)
 #   4 ablation   speech train  (no adversarial loss)
 #   5 vocoder    speech vocoder cuts + speech train + export
@@ -16,13 +17,14 @@
 #   7 evaluate   speech tts-evaluate                -> exp/eval/RESULTS.md, copied to ./RESULTS.md
 set -euo pipefail
 cd "$(dirname "$0")"
-stage=1; stop_stage=7; smoke=false; size=full; workers=2
+stage=1; stop_stage=7; smoke=false; size=full; workers=2; train_conf=tts; per_speaker=""
 data=data; exp=exp
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2;;
     --stop-stage) stop_stage=$2; shift 2;;
     --smoke) smoke=true; shift;;
+    --cpu) train_conf=tts_cpu; per_speaker="--max-per-speaker 130"; shift;;
     --workers) workers=$2; shift 2;;
     --data) data=$2; shift 2;;
     --exp) exp=$2; shift 2;;
@@ -30,9 +32,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 speech=${SPEECH:-speech}
-suffix=""; langs=""; voc_conf=../../../speech/tts/vocoder/configs/bootstrap_cpu.yaml
+langs=""; voc_conf=../../../speech/tts/vocoder/configs/bootstrap_cpu.yaml
 if $smoke; then
-  suffix=_smoke; size=small; langs="--langs en es"; voc_conf=conf/vocoder_smoke.yaml
+  train_conf=tts_smoke; size=small; langs="--langs en es"; voc_conf=conf/vocoder_smoke.yaml
   data=${data}_smoke; exp=${exp}_smoke
 fi
 corpus=$data/corpus; feats=$data/feats; configs=$exp/configs
@@ -42,13 +44,13 @@ if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
 fi
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
   $speech tts-features --manifests "$corpus" --corpus bootstrap_tts --splits train dev \
-    --out "$feats" --configs conf/tts$suffix.yaml --config-dir "$configs"
+    --out "$feats" --configs conf/$train_conf.yaml --config-dir "$configs" --workers "$workers" $per_speaker
 fi
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
-  $speech train --config "$configs/tts$suffix.yaml" exp_dir="$exp/tts_adv"
+  $speech train --config "$configs/$train_conf.yaml" exp_dir="$exp/tts_adv"
 fi
 if [ $stage -le 4 ] && [ $stop_stage -ge 4 ]; then
-  $speech train --config "$configs/tts$suffix.yaml" exp_dir="$exp/tts_noadv" \
+  $speech train --config "$configs/$train_conf.yaml" exp_dir="$exp/tts_noadv" \
     task_conf.model.adversarial.enabled=false
 fi
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
