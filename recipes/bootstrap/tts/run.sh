@@ -4,7 +4,7 @@
 #
 #   ./run.sh                      # everything, full size (hours on 2 CPU cores)
 #   ./run.sh --smoke              # every stage on a few utterances (minutes; what CI runs)
-#   ./run.sh --cpu                # for 2 CPU cores: 130 utterances per voice, conf/tts_cpu.yaml (~1.5 h per model)
+#   ./run.sh --cpu                # for 2 CPU cores: 130 utterances per voice, conf/tts_cpu.yaml (~1 h per model)
 #   ./run.sh --stage 3 --stop-stage 4   # resume: each stage skips or continues what exists
 #
 # Stages:
