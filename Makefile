@@ -27,8 +27,21 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not heavy"
 
-bench: setup
+# The TTS benchmark times Piper too (extra `bench`); without a shipped model it times an untrained
+# stand-in with the same architecture (see benchmarks/tts.py).
+BENCH_MODEL := models/bootstrap-multilingual
+BENCH_STANDIN := runs/bench/standin
+
+$(VENV)/.bench-installed: $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[bench]"
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/frontend.py
+	@if [ -d $(BENCH_MODEL)/acoustic ]; then model=$(BENCH_MODEL); else model=$(BENCH_STANDIN); \
+	  echo "no trained model in $(BENCH_MODEL): timing an untrained stand-in in $$model"; \
+	  test -d $$model/acoustic || $(BIN)/python benchmarks/tts.py --make-standin $$model; fi; \
+	$(BIN)/python benchmarks/tts.py --model $$model --require-piper --json runs/bench/tts.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache
