@@ -64,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--corpus", default="bootstrap_tts")
     e.add_argument("--per-voice", type=int, default=3, help="sentences per voice and set")
     e.add_argument("--out", type=Path, required=True, help="folder for audio, results.json and RESULTS.md")
+    e.add_argument("--asr-model", type=Path,
+                   help="ASR model dir (speech train, task asr_ctc): adds CER/WER per set in the languages it covers")
     e.set_defaults(func=run_evaluate)
 
     k = subparsers.add_parser(
@@ -84,12 +86,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     from speech.data.manifests import load_manifests
     from speech.fileio import atomic_write_text
-    from speech.tts.evaluate import evaluate_synthesizer, markdown_table
+    from speech.tts.evaluate import ASRScorer, evaluate_synthesizer, markdown_table
     from speech.tts.synthesizer import Synthesizer
 
     names = args.name or [m.name for m in args.model]
     if len(names) != len(args.model):
         raise SystemExit("speech tts-evaluate: error: give one --name per --model")
+    # Loaded first: a wrong path fails before any synthesis.
+    asr = ASRScorer.from_pretrained(args.asr_model) if args.asr_model else None
 
     def cuts(split: str) -> CutSet | None:
         try:
@@ -104,7 +108,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     summaries = {}
     for name, model in zip(names, args.model):
         synth = Synthesizer.from_pretrained(model)
-        summaries[name] = evaluate_synthesizer(synth, test, heldout, args.out / name, args.per_voice)
+        summaries[name] = evaluate_synthesizer(synth, test, heldout, args.out / name, args.per_voice, asr=asr)
     table = markdown_table(summaries)
     atomic_write_text(args.out / "RESULTS.md", "# Synthesizer evaluation\n\n" + table)
     print(table)

@@ -11,6 +11,16 @@
 Speaker similarity is the cosine of resemblyzer embeddings between the output and the centroid of
 the target voice's real clips (``sim_target``), against the mean over the other voices' centroids
 (``sim_other``); ``speaker_id_acc`` is how often the target is the nearest centroid.
+
+Intelligibility (optional, :class:`ASRScorer`): an ASR model saved by ``speech train`` (``task:
+asr_ctc``, :mod:`speech.asr.inference`) transcribes every clip and
+:class:`speech.eval.tts.TTSEvaluator` scores it: ``cer`` and ``wer`` per set, pooled over edits
+(total edits / total reference length). Only languages the ASR model covers are scored; the others
+get ``None`` and a logged note. A model of ``unit: char`` covers the language it declares
+(``model.language``), or, when it declares none, each language whose test sentences it can spell
+(:data:`CHAR_COVERAGE` of their characters in its vocabulary). A ``unit: phoneme`` model is scored
+on phonemes (the reference goes through the same front-end as its training targets) and covers
+its declared language, or every language when it declares none.
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ import json
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +41,16 @@ from lhotse import CutSet
 from tqdm import tqdm
 
 from speech.audio.io import save_audio
+from speech.errors import AudioError, UnknownLanguageError
+from speech.eval.asr import ErrorCounts, Transcriber, normalize_text
 from speech.fileio import atomic_write_text
 from speech.tts.synthesizer import Synthesizer
 
 logger = logging.getLogger(__name__)
+
+#: A ``char`` ASR model without a declared language covers a language when at least this share of
+#: the (normalised, non-space) characters of its test sentences are in its vocabulary.
+CHAR_COVERAGE = 0.95
 
 
 @dataclass
@@ -109,8 +127,130 @@ def voice_centroids(cuts: CutSet, embed: Any, per_voice: int = 5) -> dict[str, n
     return out
 
 
-def run_jobs(synth: Synthesizer, jobs: list[Job], real: CutSet, out_dir: str | Path) -> list[Job]:
-    """Synthesise every job into ``out_dir`` and fill ``job.result`` with its metrics."""
+def _same_language(a: str, b: str) -> bool:
+    """Whether two codes name the same registered language (``en`` and ``en-US`` do)."""
+    from speech.text.languages import get_language
+
+    try:
+        return get_language(a).code == get_language(b).code
+    except UnknownLanguageError:
+        return a.lower() == b.lower()
+
+
+def _phoneme_reference(encoder: Any, text: str, language: str) -> str:
+    """``text`` as a phoneme ASR model writes it: its training targets, decoded."""
+    return encoder.decode(encoder.encode(text, language))
+
+
+@dataclass
+class ASRScorer:
+    """CER/WER of synthesised clips with an ASR transcriber, in the languages it covers.
+
+    Args:
+        transcriber: ``(waveform, sample_rate) -> text`` (:data:`speech.eval.asr.Transcriber`).
+        name: what to call the model in notes (its directory).
+        language: the one language the model covers (``None``: decided by ``vocabulary`` or all).
+        vocabulary: characters a ``char`` model can write (``None``: no check, e.g. phonemes).
+        reference: maps ``(text, language)`` to the reference in the model's units (``None``: the
+            text itself; phoneme models give its phonemes).
+    """
+
+    transcriber: Transcriber
+    name: str = "ASR model"
+    language: str | None = None
+    vocabulary: frozenset[str] | None = None
+    reference: Callable[[str, str], str] | None = None
+    _covered: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> ASRScorer:
+        """Load an ASR model saved by ``speech train`` (``task: asr_ctc``).
+
+        Raises:
+            MissingCheckpointError: no such directory (a ``FileNotFoundError``).
+            ModelTypeMismatchError: the directory holds another kind of model.
+        """
+        from speech.asr.inference import ASRInferenceConfig
+        from speech.asr.inference import Transcriber as ASRTranscriber
+        from speech.pretrained import MissingCheckpointError
+
+        d = Path(directory)
+        if not d.is_dir():
+            raise MissingCheckpointError(
+                f"ASR model directory not found: {d} (give --asr-model a model saved by `speech train` with "
+                f"task asr_ctc: config.yaml, model.safetensors, tokens.json)"
+            )
+        asr = ASRTranscriber.from_pretrained(d, ASRInferenceConfig(device=device))
+        ctc = asr.model.config.ctc
+        if ctc.unit == "char":
+            vocabulary = frozenset(t for t in ctc.tokens if not (t.startswith("<") and t.endswith(">")))
+            return cls(asr, str(d), asr.model.config.language, vocabulary)
+        return cls(asr, str(d), asr.model.config.language, reference=partial(_phoneme_reference, asr.model.text_encoder))
+
+    def covers(self, language: str, texts: list[str]) -> bool:
+        """Whether clips of ``language`` are scored (decided once per language, with a note if not)."""
+        if language in self._covered:
+            return self._covered[language]
+        if self.language is not None:
+            ok = _same_language(self.language, language)
+            why = f"it was trained on {self.language!r}"
+        elif self.vocabulary is not None:
+            chars = [c for t in texts for c in normalize_text(t) if c != " "]
+            share = sum(c in self.vocabulary for c in chars) / len(chars) if chars else 0.0
+            ok = share >= CHAR_COVERAGE
+            why = f"its vocabulary spells {share:.0%} of the characters of the {language} sentences (< {CHAR_COVERAGE:.0%})"
+        else:
+            ok, why = True, ""
+        if not ok:
+            logger.warning("%s does not cover language %r (%s): CER/WER of %s clips are None", self.name, language, why, language)
+        self._covered[language] = ok
+        return ok
+
+    def reference_text(self, text: str, language: str) -> str:
+        """The reference transcript in the model's units."""
+        return text if self.reference is None else self.reference(text, language)
+
+    def transcribe(self, wav: np.ndarray, sample_rate: int) -> str:
+        """The transcript; audio the ASR refuses (silent, too short) reads as nothing."""
+        try:
+            return self.transcriber(wav, sample_rate)
+        except AudioError as e:
+            logger.warning("ASR cannot read a clip (%s): scored as an empty transcript", e)
+            return ""
+
+
+def score_intelligibility(job: Job, path: Path, scorer: ASRScorer, evaluator: Any, texts: list[str]) -> None:
+    """Fill ``job.result`` with ``cer``, ``wer``, the transcript and edit counts (``None`` if not covered)."""
+    from speech.eval.tts import TTSItem
+
+    if not scorer.covers(job.language, texts):
+        job.result.update(cer=None, wer=None, transcript=None)
+        return
+    item = TTSItem(id=job.id, synth=path, text=scorer.reference_text(job.text, job.language), language=job.language)
+    res = evaluator.evaluate(item)
+    job.result.update(cer=res.metrics["cer"], wer=res.metrics["wer"], transcript=res.transcript,
+                      asr_counts=asdict(res.counts) if res.counts is not None else None)
+
+
+def _asr_evaluator(scorer: ASRScorer) -> Any:
+    from speech.eval.tts import TTSEvaluator
+
+    # Only the transcript is wanted here: similarity and MCD are computed below, DNSMOS is not.
+    return TTSEvaluator(transcriber=scorer.transcribe, speaker_similarity=False, dnsmos=False)
+
+
+def run_jobs(
+    synth: Synthesizer, jobs: list[Job], real: CutSet, out_dir: str | Path, asr: ASRScorer | None = None
+) -> list[Job]:
+    """Synthesise every job into ``out_dir`` and fill ``job.result`` with its metrics.
+
+    Args:
+        synth: the synthesizer.
+        jobs: from :func:`build_jobs`.
+        real: real clips of the voices (speaker centroids).
+        out_dir: where the audio goes.
+        asr: adds ``cer``/``wer`` (see :class:`ASRScorer`); ``None`` skips them.
+    """
     from speech.eval.speaker import SpeakerEncoder
     from speech.eval.spectral import analyze, spectral_scores
 
@@ -118,11 +258,17 @@ def run_jobs(synth: Synthesizer, jobs: list[Job], real: CutSet, out_dir: str | P
     encoder = SpeakerEncoder()
     centroids = voice_centroids(real, encoder.embed)
     voices = sorted(centroids)
+    evaluator = _asr_evaluator(asr) if asr is not None else None
+    texts: dict[str, list[str]] = defaultdict(list)
+    for job in jobs:
+        texts[job.language].append(job.text)
     for job in tqdm(jobs, desc="synthesise + score", unit="clip"):
         wav, sr = synth.synthesize(job.text, job.language, job.speaker, emotion=job.emotion)
         path = save_audio(out / job.set / f"{job.id}.wav", wav, sr)
         job.result["wav"] = str(path)
         job.result["duration"] = len(wav) / sr
+        if asr is not None:
+            score_intelligibility(job, Path(path), asr, evaluator, texts[job.language])
         if job.set == "emotion":
             mel = synth._mel(torch.from_numpy(wav)).unsqueeze(0)
             probs = synth.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
@@ -147,23 +293,40 @@ def run_jobs(synth: Synthesizer, jobs: list[Job], real: CutSet, out_dir: str | P
     return jobs
 
 
-def summarise(jobs: list[Job]) -> dict[str, dict[str, float]]:
-    """Mean of each metric per evaluation set (and the number of clips)."""
+def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
+    """Mean of each metric per evaluation set (and the number of clips).
+
+    ``cer`` and ``wer`` are pooled over the set's scored clips (total edits / total reference
+    length), and ``None`` where clips were transcribed but none is in a covered language.
+    """
     table: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    counts: dict[str, list[ErrorCounts]] = defaultdict(list)
+    transcribed: set[str] = set()
     for job in jobs:
         for key, value in job.result.items():
-            if isinstance(value, float) and key not in ("duration",):
+            if isinstance(value, float) and key not in ("duration", "cer", "wer"):
                 table[job.set][key].append(value)
         table[job.set]["clips"].append(1.0)
-    return {
+        if "cer" in job.result:
+            transcribed.add(job.set)
+            if job.result.get("asr_counts"):
+                counts[job.set].append(ErrorCounts(**job.result["asr_counts"]))
+    summary: dict[str, dict[str, float | None]] = {
         s: {k: (float(np.sum(v)) if k == "clips" else float(np.mean(v))) for k, v in metrics.items()}
         for s, metrics in table.items()
     }
+    for name in transcribed:
+        total = sum(counts[name][1:], counts[name][0]) if counts[name] else None
+        summary[name]["cer"] = None if total is None else total.cer
+        summary[name]["wer"] = None if total is None else total.wer
+    return summary
 
 
 def markdown_table(summaries: dict[str, dict[str, dict[str, float]]]) -> str:
     """One row per (model, set): the figures a model card and RESULTS.md show."""
     cols = ["clips", "sim_target", "sim_other", "speaker_id_correct", "mcd", "emotion_correct"]
+    if any("cer" in metrics for sets in summaries.values() for metrics in sets.values()):
+        cols += ["cer", "wer"]
     head = "| model | set | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 2) + "\n"
     rows = []
     for model, sets in summaries.items():
@@ -176,12 +339,21 @@ def markdown_table(summaries: dict[str, dict[str, dict[str, float]]]) -> str:
 
 
 def evaluate_synthesizer(
-    synth: Synthesizer, test: CutSet, heldout: CutSet | None, out_dir: str | Path, per_voice: int = 3, seed: int = 0
-) -> dict[str, dict[str, float]]:
-    """Build the jobs, run them, write ``results.json`` (per clip) and return the summary."""
+    synth: Synthesizer,
+    test: CutSet,
+    heldout: CutSet | None,
+    out_dir: str | Path,
+    per_voice: int = 3,
+    seed: int = 0,
+    asr: ASRScorer | None = None,
+) -> dict[str, dict[str, float | None]]:
+    """Build the jobs, run them, write ``results.json`` (per clip) and return the summary.
+
+    ``asr`` adds CER/WER per set (see :class:`ASRScorer`).
+    """
     jobs = build_jobs(test, heldout, synth, per_voice, seed)
     real = test if heldout is None else test + heldout
-    run_jobs(synth, jobs, real, out_dir)
+    run_jobs(synth, jobs, real, out_dir, asr)
     summary = summarise(jobs)
     atomic_write_text(
         Path(out_dir) / "results.json",
