@@ -109,9 +109,10 @@ class OurSystem:
         # Repetitions speak the same sentences: without this the G2P would be timed once only.
         synth.tokenizer.cache_size = 0
         self.speaker = synth.speakers[0]
-        self.language = LANGUAGE if LANGUAGE in synth.languages else synth.languages[0]
-        if self.language != LANGUAGE:
-            raise SystemExit(f"the model at hand does not speak {LANGUAGE}; it speaks {', '.join(synth.languages)}")
+        if LANGUAGE not in synth.languages:
+            raise SystemExit(f"the model does not speak {LANGUAGE}, the language Piper's voice speaks; it speaks "
+                             f"{', '.join(synth.languages)}")
+        self.language = LANGUAGE
 
     def set_threads(self, threads: int) -> None:
         torch.set_num_threads(threads)
