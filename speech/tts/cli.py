@@ -63,6 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--manifests", type=Path, required=True)
     e.add_argument("--corpus", default="bootstrap_tts")
     e.add_argument("--per-voice", type=int, default=3, help="sentences per voice and set")
+    e.add_argument("--cross-languages", type=int, default=None,
+                   help="other languages each voice speaks in the cross-lingual and emotion sets (default: all)")
     e.add_argument("--out", type=Path, required=True, help="folder for audio, results.json and RESULTS.md")
     e.add_argument("--asr-model", type=Path,
                    help="ASR model dir (speech train, task asr_ctc): adds CER/WER per set in the languages it covers")
@@ -108,7 +110,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     summaries = {}
     for name, model in zip(names, args.model):
         synth = Synthesizer.from_pretrained(model)
-        summaries[name] = evaluate_synthesizer(synth, test, heldout, args.out / name, args.per_voice, asr=asr)
+        summaries[name] = evaluate_synthesizer(synth, test, heldout, args.out / name, args.per_voice, asr=asr,
+                                               cross_languages=args.cross_languages)
     table = markdown_table(summaries)
     atomic_write_text(args.out / "RESULTS.md", "# Synthesizer evaluation\n\n" + table)
     print(table)

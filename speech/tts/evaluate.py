@@ -72,9 +72,25 @@ def _audio_path(cut: Any) -> str:
     return str(cut.recording.sources[0].source)
 
 
-def build_jobs(test: CutSet, heldout: CutSet | None, synth: Synthesizer, per_voice: int = 3, seed: int = 0) -> list[Job]:
-    """The evaluation jobs (see the module docstring) from test and held-out cuts."""
+def build_jobs(
+    test: CutSet,
+    heldout: CutSet | None,
+    synth: Synthesizer,
+    per_voice: int = 3,
+    seed: int = 0,
+    cross_languages: int | None = None,
+) -> list[Job]:
+    """The evaluation jobs (see the module docstring) from test and held-out cuts.
+
+    Args:
+        per_voice: sentences per voice for the in-language and zero-shot sets.
+        cross_languages: other languages each training voice speaks (a random choice); ``None``:
+            all of them. Each cross-lingual sentence is also spoken with one non-neutral emotion,
+            taken in turn, so every emotion is requested about equally often.
+    """
     rng = random.Random(seed)
+    emotions = [e for e in synth.emotions if e != "neutral"]
+    turn = 0
     by_voice: dict[str, list[Any]] = defaultdict(list)
     for cut in test:
         by_voice[cut.supervisions[0].speaker].append(cut)
@@ -90,15 +106,17 @@ def build_jobs(test: CutSet, heldout: CutSet | None, synth: Synthesizer, per_voi
             sup = cut.supervisions[0]
             jobs.append(Job(f"in_{cut.id}", "in_language", sup.text, lang, voice, voice,
                             (sup.custom or {}).get("emotion") or "neutral", _audio_path(cut)))
-        for other in synth.languages:
-            if other == lang or not by_language.get(other):
-                continue
+        others = [o for o in synth.languages if o != lang and by_language.get(o)]
+        if cross_languages is not None:
+            others = sorted(rng.sample(others, min(cross_languages, len(others))))
+        for other in others:
             cut = rng.choice(by_language[other])
             jobs.append(Job(f"x_{voice}_{other}", "cross_lingual", cut.supervisions[0].text, other, voice, voice))
-            for emotion in synth.emotions:
-                if emotion != "neutral":
-                    jobs.append(Job(f"emo_{voice}_{other}_{emotion}", "emotion", cut.supervisions[0].text,
-                                    other, voice, voice, emotion))
+            if emotions:
+                emotion = emotions[turn % len(emotions)]
+                turn += 1
+                jobs.append(Job(f"emo_{voice}_{other}_{emotion}", "emotion", cut.supervisions[0].text,
+                                other, voice, voice, emotion))
     if heldout is not None:
         held: dict[str, list[Any]] = defaultdict(list)
         for cut in heldout:
@@ -346,12 +364,14 @@ def evaluate_synthesizer(
     per_voice: int = 3,
     seed: int = 0,
     asr: ASRScorer | None = None,
+    cross_languages: int | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Build the jobs, run them, write ``results.json`` (per clip) and return the summary.
 
-    ``asr`` adds CER/WER per set (see :class:`ASRScorer`).
+    ``asr`` adds CER/WER per set (see :class:`ASRScorer`); ``cross_languages`` limits the other
+    languages each voice speaks (see :func:`build_jobs`).
     """
-    jobs = build_jobs(test, heldout, synth, per_voice, seed)
+    jobs = build_jobs(test, heldout, synth, per_voice, seed, cross_languages)
     real = test if heldout is None else test + heldout
     run_jobs(synth, jobs, real, out_dir, asr)
     summary = summarise(jobs)
