@@ -148,6 +148,8 @@ def extract_tts_features(
     shard_dir = out / "shards"
     shard_dir.mkdir(parents=True, exist_ok=True)
     cuts = cuts.to_eager()
+    if workers > 1:  # at least one shard per worker
+        shard_size = min(shard_size, -(-len(cuts) // workers))
     n_shards = max(1, -(-len(cuts) // shard_size))
     shards = cuts.split(n_shards) if n_shards > 1 else [cuts]
     todo = []
