@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml constraints.txt scripts/setup-system.sh scripts/debian-
 
 setup: $(STAMP)
 
+# The Gradio page on http://127.0.0.1:7860 (models/bootstrap-multilingual); pass options with
+# DEMO_ARGS, e.g. make demo DEMO_ARGS="--model exp/synth --port 8080".
+DEMO_ARGS ?=
 demo: setup
-	$(BIN)/speech phonemize --lang en "I said <es>hola</es> to 3 friends, then left!"
-	$(BIN)/speech phonemize --lang cmn "他长大了，在银行工作。"
-	$(BIN)/speech phonemize --lang hi "नमस्ते दुनिया"
+	$(BIN)/speech demo $(DEMO_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest
