@@ -177,6 +177,9 @@ class TextFusion(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self._tokenizer: Any = None
         self.tokenizer_json: str | None = None
+        # Frozen encoder: text -> (tokens, hidden) states; cleared by set_tokenizer (after loading).
+        self._states: dict[str, torch.Tensor] = {}
+        self.cache_size = 20000
 
     def set_tokenizer(self, tokenizer_json: str) -> None:
         """Attach the fast tokenizer (JSON text of ``tokenizer.json``)."""
@@ -189,20 +192,48 @@ class TextFusion(nn.Module):
         tok.enable_padding(pad_id=pad_id, pad_token=pad or "[PAD]")
         self._tokenizer = tok
         self.tokenizer_json = tokenizer_json
+        self._states.clear()  # weights or tokenizer may have changed since they were computed
 
     def encode_texts(self, texts: Sequence[str], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         """``(B, L, dim)`` projected BERT states and ``(B, L)`` bool padding mask."""
         if self._tokenizer is None:
             raise FusionInputError("the fusion text encoder has no tokenizer (set_tokenizer was not called)")
-        encodings = self._tokenizer.encode_batch([t.lower() if t else "" for t in texts])
+        lowered = [t.lower() if t else "" for t in texts]
+        if self.config.freeze:
+            states, pad = self._frozen_states(lowered, device)
+            return self.proj(states), pad
+        ids, mask = self._tokenize(lowered, device)
+        states = self.text_encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        return self.proj(states), mask == 0
+
+    def _tokenize(self, texts: Sequence[str], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        encodings = self._tokenizer.encode_batch(list(texts))
         ids = torch.tensor([e.ids for e in encodings], dtype=torch.long, device=device)
         mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long, device=device)
-        frozen = self.config.freeze
-        if frozen:
-            self.text_encoder.eval()  # no dropout in a fixed feature extractor
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
-            states = self.text_encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        return self.proj(states), mask == 0
+        return ids, mask
+
+    def _frozen_states(self, texts: Sequence[str], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """BERT states of a fixed text encoder, computed once per distinct text.
+
+        A frozen encoder in eval mode is a pure function of the text, and SLU transcripts repeat a
+        lot (a few hundred phrasings in FSC), so caching them makes fusion cost almost nothing
+        beyond the first pass. Padding does not change the states of the real tokens (attention
+        masks them), so cached and batched states agree.
+        """
+        self.text_encoder.eval()  # no dropout in a fixed feature extractor
+        missing = [t for t in dict.fromkeys(texts) if t not in self._states]
+        if missing:
+            if len(self._states) + len(missing) > self.cache_size:
+                self._states.clear()
+            ids, mask = self._tokenize(missing, device)
+            with torch.no_grad():
+                out = self.text_encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            for i, text in enumerate(missing):
+                self._states[text] = out[i, : int(mask[i].sum())]
+        seqs = [self._states[t].to(device) for t in texts]
+        lens = torch.tensor([s.shape[0] for s in seqs], device=device)
+        states = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+        return states, torch.arange(states.shape[1], device=device)[None, :] >= lens[:, None]
 
     def forward(self, slots: torch.Tensor, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Fuse text into ``(B, S, dim)`` slot states; returns the fused states and the gate."""

@@ -1,0 +1,238 @@
+"""The comparison table of the SLU transfer study: per-run scores -> mean and spread -> Markdown.
+
+Input: one record per run (``eval.json`` written by :func:`speech.slu.recipe.evaluate_runs`)::
+
+    {"variant": "scratch", "fraction": 0.1, "seed": 2,
+     "test": {"accuracy": 0.81, "slot_accuracy": {"action": 0.9, ...}, "utterances": 558},
+     "dev": {...}, "training": {"steps": 150, "seconds": 61.0}}
+
+:func:`summarize` groups runs by (variant, fraction) and gives the mean and the sample standard
+deviation over seeds of the intent accuracy (every slot right) and of each slot's accuracy.
+:func:`render_markdown` writes the tables; :func:`pick_best` chooses the model to ship: the variant
+with the best mean *dev* accuracy at one fraction, then its seed with the best dev accuracy (test
+figures never choose anything).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from speech.errors import SpeechError
+
+
+class ResultsError(SpeechError, ValueError):
+    """Run records that cannot be tabulated (missing keys, no runs for a requested variant)."""
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean and sample standard deviation over seeds (std is 0 for a single seed)."""
+
+    mean: float
+    std: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat:
+        if not values:
+            raise ResultsError("no values to summarise")
+        std = statistics.stdev(values) if len(values) > 1 else 0.0
+        return cls(statistics.fmean(values), std, len(values))
+
+    def format(self, percent: bool = True) -> str:
+        scale = 100.0 if percent else 1.0
+        return f"{self.mean * scale:.1f} ± {self.std * scale:.1f}"
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """One (variant, fraction): intent accuracy, per-slot accuracy, seeds and training cost."""
+
+    variant: str
+    fraction: float
+    accuracy: Stat
+    slot_accuracy: dict[str, Stat]
+    seeds: list[int]
+    dev_accuracy: Stat | None = None
+    train_seconds: Stat | None = None
+    cpu_seconds: Stat | None = None
+    steps: int | None = None
+
+
+@dataclass
+class Summary:
+    """All cells, with the variant and fraction order of the table."""
+
+    cells: dict[tuple[str, float], CellSummary] = field(default_factory=dict)
+    variants: list[str] = field(default_factory=list)
+    fractions: list[float] = field(default_factory=list)
+    split: str = "test"
+
+    def cell(self, variant: str, fraction: float) -> CellSummary | None:
+        return self.cells.get((variant, fraction))
+
+
+def read_records(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Load ``eval.json`` records."""
+    return [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+
+
+def _split_scores(record: Mapping[str, Any], split: str) -> Mapping[str, Any]:
+    try:
+        scores = record[split]
+        float(scores["accuracy"])
+        dict(scores["slot_accuracy"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ResultsError(
+            f"run record {record.get('variant')}/{record.get('fraction')}/seed {record.get('seed')} has no "
+            f"{split!r} accuracy and slot_accuracy ({e})"
+        ) from e
+    return scores
+
+
+def summarize(records: Iterable[Mapping[str, Any]], variants: Sequence[str] | None = None,
+              split: str = "test") -> Summary:
+    """Mean and std over seeds per (variant, fraction); see the module docstring.
+
+    Args:
+        records: run records.
+        variants: row order (and which variants must be present); default: as first seen.
+        split: which evaluation split the table reports.
+
+    Raises:
+        ResultsError: a record without the split's scores, or a requested variant with no run.
+    """
+    groups: dict[tuple[str, float], list[Mapping[str, Any]]] = defaultdict(list)
+    seen: list[str] = []
+    for r in records:
+        key = (str(r["variant"]), float(r["fraction"]))
+        groups[key].append(r)
+        if key[0] not in seen:
+            seen.append(key[0])
+    order = list(variants) if variants else seen
+    missing = [v for v in order if v not in seen]
+    if missing:
+        raise ResultsError(f"no runs for variant(s) {missing}; runs found for {seen}")
+    summary = Summary(variants=order, fractions=sorted({f for _, f in groups}, reverse=True), split=split)
+    for (variant, fraction), runs in groups.items():
+        if variant not in order:
+            continue
+        runs = sorted(runs, key=lambda r: int(r["seed"]))
+        scores = [_split_scores(r, split) for r in runs]
+        slots = sorted({s for sc in scores for s in sc["slot_accuracy"]})
+        dev = [float(r["dev"]["accuracy"]) for r in runs if split != "dev" and "dev" in r]
+        seconds = [float(r["training"]["seconds"]) for r in runs if "seconds" in r.get("training", {})]
+        cpu = [float(r["training"]["cpu_seconds"]) for r in runs if "cpu_seconds" in r.get("training", {})]
+        steps = [int(r["training"]["steps"]) for r in runs if "steps" in r.get("training", {})]
+        summary.cells[(variant, fraction)] = CellSummary(
+            variant=variant,
+            fraction=fraction,
+            accuracy=Stat.of([float(sc["accuracy"]) for sc in scores]),
+            slot_accuracy={s: Stat.of([float(sc["slot_accuracy"].get(s, 0.0)) for sc in scores]) for s in slots},
+            seeds=[int(r["seed"]) for r in runs],
+            dev_accuracy=Stat.of(dev) if len(dev) == len(runs) and dev else None,
+            train_seconds=Stat.of(seconds) if seconds else None,
+            cpu_seconds=Stat.of(cpu) if cpu else None,
+            steps=max(steps) if steps else None,
+        )
+    return summary
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction * 100:g} %"
+
+
+def render_markdown(summary: Summary, baseline: str | None = None, descriptions: Mapping[str, str] | None = None,
+                    title: str = "Bootstrap SLU: transfer strategies", notes: Sequence[str] = ()) -> str:
+    """The tables as Markdown: intent accuracy per variant and fraction (with the gain over
+    ``baseline`` in points), then per-slot accuracy per fraction, then training cost."""
+    descriptions = descriptions or {}
+    fr = summary.fractions
+    lines = [f"# {title}", ""]
+    lines += [f"- {n}" for n in notes]
+    if notes:
+        lines.append("")
+    lines += [
+        f"## Intent accuracy (all slots right), {summary.split} set, mean ± std over seeds (%)",
+        "",
+        "| variant | " + " | ".join(f"{_pct(f)} of train" for f in fr) + " |",
+        "|---|" + "---:|" * len(fr),
+    ]
+    for v in summary.variants:
+        cells = []
+        for f in fr:
+            c = summary.cell(v, f)
+            if c is None:
+                cells.append("–")
+                continue
+            text = c.accuracy.format()
+            base = summary.cell(baseline, f) if baseline else None
+            if base is not None and v != baseline:
+                text += f" ({(c.accuracy.mean - base.accuracy.mean) * 100:+.1f})"
+            cells.append(text)
+        lines.append(f"| {v} | " + " | ".join(cells) + " |")
+    if baseline:
+        lines += ["", f"In brackets: difference from `{baseline}` in accuracy points."]
+    if descriptions:
+        lines += ["", "| variant | what it is |", "|---|---|"]
+        lines += [f"| {v} | {descriptions.get(v, '')} |" for v in summary.variants]
+    for f in fr:
+        slots = sorted({s for v in summary.variants if summary.cell(v, f) for s in summary.cell(v, f).slot_accuracy})
+        lines += [
+            "",
+            f"## Per-slot accuracy, {_pct(f)} of the training data ({summary.split}, %)",
+            "",
+            "| variant | intent | " + " | ".join(slots) + " | seeds |",
+            "|---|---:|" + "---:|" * len(slots) + "---|",
+        ]
+        for v in summary.variants:
+            c = summary.cell(v, f)
+            if c is None:
+                continue
+            slot_cells = [c.slot_accuracy[s].format() if s in c.slot_accuracy else "–" for s in slots]
+            lines.append(f"| {v} | {c.accuracy.format()} | " + " | ".join(slot_cells) + f" | {len(c.seeds)} |")
+    timed = [c for c in summary.cells.values() if c.train_seconds is not None]
+    if timed:
+        lines += ["", "## Training cost per run: wall seconds (CPU seconds of the process), mean over seeds", "",
+                  "| variant | " + " | ".join(_pct(f) for f in fr) + " | steps |", "|---|" + "---:|" * (len(fr) + 1)]
+        for v in summary.variants:
+            cells = []
+            steps = None
+            for f in fr:
+                c = summary.cell(v, f)
+                text = f"{c.train_seconds.mean:.0f}" if c and c.train_seconds else "–"
+                if c and c.cpu_seconds:
+                    text += f" ({c.cpu_seconds.mean:.0f})"
+                cells.append(text)
+                steps = steps or (c.steps if c else None)
+            lines.append(f"| {v} | " + " | ".join(cells) + f" | {steps or '–'} |")
+    return "\n".join(lines) + "\n"
+
+
+def pick_best(records: Iterable[Mapping[str, Any]], fraction: float = 1.0,
+              variants: Sequence[str] | None = None) -> Mapping[str, Any]:
+    """The run to ship: best mean dev accuracy among ``variants`` at ``fraction``, then its best seed on dev.
+
+    Raises:
+        ResultsError: no run with dev scores at that fraction.
+    """
+    by_variant: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in records:
+        if math.isclose(float(r["fraction"]), fraction) and "dev" in r and (variants is None or r["variant"] in variants):
+            by_variant[str(r["variant"])].append(r)
+    if not by_variant:
+        raise ResultsError(f"no run with dev scores at fraction {fraction} (variants {variants or 'all'})")
+
+    def mean_dev(v: str) -> float:
+        return statistics.fmean(float(r["dev"]["accuracy"]) for r in by_variant[v])
+
+    variant = max(sorted(by_variant), key=mean_dev)
+    return max(by_variant[variant], key=lambda r: (float(r["dev"]["accuracy"]), -int(r["seed"])))

@@ -1,0 +1,78 @@
+"""Recipe helpers: run-directory keys, stratified training subsets, ASR manifests by language."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lhotse import CutSet, MonoCut, Recording, RecordingSet, SupervisionSegment, SupervisionSet
+from lhotse.audio import AudioSource
+
+from speech.slu.recipe import RecipeDataError, RunKey, corpus_cuts, percent_label, prepare_asr_cuts, stratified_subset
+
+INTENTS = [{"action": a, "object": "lights", "location": "none"} for a in ("activate", "deactivate", "bring")]
+
+
+def fake_recording(rid: str) -> Recording:
+    return Recording(id=rid, sources=[AudioSource(type="file", channels=[0], source=f"/nonexistent/{rid}.wav")],
+                     sampling_rate=16000, num_samples=16000, duration=1.0)
+
+
+def fake_cuts(per_intent: tuple[int, ...] = (50, 30, 1)) -> CutSet:
+    cuts = []
+    for intent, n in zip(INTENTS, per_intent):
+        for i in range(n):
+            rid = f"{intent['action']}_{i:03d}"
+            sup = SupervisionSegment(id=rid, recording_id=rid, start=0.0, duration=1.0, text="x", language="en-us",
+                                     custom={"intent": intent})
+            cuts.append(MonoCut(id=rid, start=0.0, duration=1.0, channel=0, supervisions=[sup],
+                                recording=fake_recording(rid)))
+    return CutSet.from_cuts(cuts)
+
+
+def test_run_key_round_trip() -> None:
+    key = RunKey("asr_cross", 0.01, 3)
+    assert key.relpath == "asr_cross/p1/s3"
+    assert RunKey.from_relpath("asr_cross/p1/s3") == key
+    assert RunKey.from_relpath("scratch/p100/s1").fraction == 1.0
+    assert percent_label(0.1) == "10" and percent_label(0.005) == "0.5"
+    with pytest.raises(RecipeDataError, match="<variant>/p<percent>/s<seed>"):
+        RunKey.from_relpath("scratch/100/s1")
+
+
+def test_stratified_subset_keeps_every_intent_and_the_share() -> None:
+    cuts = fake_cuts()
+    sub = stratified_subset(cuts, 0.1, seed=1)
+    counts = Counter(c.supervisions[0].custom["intent"]["action"] for c in sub)
+    assert counts == {"activate": 5, "deactivate": 3, "bring": 1}  # the rare intent survives
+    again = stratified_subset(fake_cuts(), 0.1, seed=1)
+    assert sorted(c.id for c in sub) == sorted(c.id for c in again)  # reproducible
+    other = stratified_subset(cuts, 0.1, seed=2)
+    assert sorted(c.id for c in sub) != sorted(c.id for c in other)  # the seed draws another subset
+    assert len(stratified_subset(cuts, 1.0, seed=1)) == len(cuts)
+    with pytest.raises(RecipeDataError, match="fraction"):
+        stratified_subset(cuts, 0.0, seed=1)
+
+
+def write_corpus(directory: Path, corpus: str, split: str, langs: list[str]) -> None:
+    recs = [fake_recording(f"{corpus}_{lang}_{i}") for lang in langs for i in range(2)]
+    sups = [SupervisionSegment(id=r.id, recording_id=r.id, start=0.0, duration=1.0, text="hello",
+                               language=r.id.split("_")[-2]) for r in recs]
+    RecordingSet.from_recordings(recs).to_file(directory / f"{corpus}_recordings_{split}.jsonl.gz")
+    SupervisionSet.from_segments(sups).to_file(directory / f"{corpus}_supervisions_{split}.jsonl.gz")
+
+
+def test_asr_cuts_filter_languages_over_corpora(tmp_path: Path) -> None:
+    write_corpus(tmp_path, "asrc", "train", ["en-us", "de", "fr"])
+    write_corpus(tmp_path, "ttsc", "train", ["en-us", "it"])
+    assert len(corpus_cuts(tmp_path, "asrc", "train", ["de"])) == 2
+    sources = [(tmp_path, "asrc"), (tmp_path, "ttsc")]
+    assert prepare_asr_cuts(sources, "train", tmp_path / "same.jsonl.gz", languages=["en-us"]) == 4
+    assert prepare_asr_cuts(sources, "train", tmp_path / "cross.jsonl.gz", exclude=["en-us"]) == 6
+    langs = {c.supervisions[0].language for c in CutSet.from_file(tmp_path / "cross.jsonl.gz")}
+    assert langs == {"de", "fr", "it"}
+    with pytest.raises(RecipeDataError, match="no train ASR utterances"):
+        prepare_asr_cuts(sources, "train", tmp_path / "none.jsonl.gz", languages=["ja"])
+    with pytest.raises(RecipeDataError, match="manifest not found"):
+        corpus_cuts(tmp_path, "asrc", "dev")

@@ -1,0 +1,78 @@
+"""The SLU comparison table: mean/std over seeds, Markdown, choosing the model to ship."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from speech.slu.results import ResultsError, Stat, pick_best, render_markdown, summarize
+
+
+def record(variant: str, fraction: float, seed: int, acc: float, dev: float | None = None) -> dict:
+    out = {
+        "variant": variant,
+        "fraction": fraction,
+        "seed": seed,
+        "test": {"accuracy": acc, "slot_accuracy": {"action": min(1.0, acc + 0.1), "object": acc, "location": 1.0},
+                 "utterances": 10},
+        "training": {"steps": 150, "seconds": 60.0 + seed, "cpu_seconds": 50.0},
+    }
+    if dev is not None:
+        out["dev"] = {"accuracy": dev, "slot_accuracy": {"action": dev}}
+    return out
+
+
+RECORDS = [
+    record("scratch", 1.0, 1, 0.5, 0.50), record("scratch", 1.0, 2, 0.7, 0.60),
+    record("asr", 1.0, 1, 0.8, 0.90), record("asr", 1.0, 2, 0.9, 0.70),
+    record("scratch", 0.1, 1, 0.2, 0.2), record("asr", 0.1, 1, 0.4, 0.4),
+]
+
+
+def test_stat_is_mean_and_sample_std() -> None:
+    s = Stat.of([0.5, 0.7])
+    assert math.isclose(s.mean, 0.6) and math.isclose(s.std, math.sqrt(0.02)) and s.n == 2
+    assert Stat.of([0.3]).std == 0.0
+    assert s.format() == "60.0 ± 14.1"
+    with pytest.raises(ResultsError):
+        Stat.of([])
+
+
+def test_summarize_groups_by_variant_and_fraction() -> None:
+    summary = summarize(RECORDS, ["scratch", "asr"])
+    assert summary.fractions == [1.0, 0.1]
+    cell = summary.cell("asr", 1.0)
+    assert cell is not None and math.isclose(cell.accuracy.mean, 0.85) and cell.seeds == [1, 2]
+    assert math.isclose(cell.slot_accuracy["action"].mean, 0.95)
+    assert math.isclose(cell.slot_accuracy["location"].std, 0.0)
+    assert math.isclose(cell.dev_accuracy.mean, 0.8) and cell.steps == 150
+    assert math.isclose(summary.cell("scratch", 0.1).accuracy.mean, 0.2)
+
+
+def test_summarize_refuses_missing_variants_and_scores() -> None:
+    with pytest.raises(ResultsError, match="fusion"):
+        summarize(RECORDS, ["scratch", "fusion"])
+    bad = [{"variant": "x", "fraction": 1.0, "seed": 1, "test": {"accuracy": 0.5}}]
+    with pytest.raises(ResultsError, match="slot_accuracy"):
+        summarize(bad)
+
+
+def test_markdown_has_every_cell_and_the_gain_over_the_baseline() -> None:
+    text = render_markdown(summarize(RECORDS, ["scratch", "asr"]), baseline="scratch",
+                           descriptions={"asr": "ASR init"}, notes=["a note"])
+    assert "| asr | 85.0 ± 7.1 (+25.0) | 40.0 ± 0.0 (+20.0) |" in text
+    assert "| scratch | 60.0 ± 14.1 | 20.0 ± 0.0 |" in text
+    assert "100 % of the training data" in text and "10 % of the training data" in text
+    assert "| asr | ASR init |" in text and "- a note" in text
+    assert "| variant | intent | action | location | object | seeds |" in text
+    assert "| asr | 62 (50) | 61 (50) | 150 |" in text  # wall (CPU) seconds, steps
+
+
+def test_pick_best_uses_dev_not_test() -> None:
+    # asr: mean dev 0.80 > scratch 0.55; its best dev seed is 1 (test 0.8 < seed 2's 0.9).
+    best = pick_best(RECORDS, 1.0)
+    assert best["variant"] == "asr" and best["seed"] == 1
+    assert pick_best(RECORDS, 1.0, variants=["scratch"])["seed"] == 2
+    with pytest.raises(ResultsError):
+        pick_best(RECORDS, 0.01)
