@@ -35,6 +35,7 @@ stage=1; stop_stage=5; smoke=false; workers=4; asr_model=""
 corpus_dir=""; data="$recipe_dir/data"; exp="$recipe_dir/exp"; train_overrides=()
 slu_conf=${slu_conf:-conf/slu.yaml}; smoke_conf=${smoke_conf:-conf/slu_smoke.yaml}
 while [ $# -gt 0 ]; do
+  case "$1" in --stage|--stop-stage|--corpus-dir|--data|--exp|--workers|--asr-model) [ $# -ge 2 ] || die "$1 needs a value";; esac
   case "$1" in
     --stage) stage=$2; shift 2;;
     --stop-stage) stop_stage=$2; shift 2;;

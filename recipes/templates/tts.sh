@@ -20,6 +20,7 @@
 #   --workers N          processes for preparation and features (default 4)
 #   --vocoder train|griffin-lim|DIR   train one (stage 4, default), use Griffin-Lim, or reuse an exported one
 #   --ablation           also train and evaluate the model without the adversarial speaker loss
+#   --eval-asr-model DIR a saved ASR model (speech train, task asr_ctc): stage 6 adds CER/WER of the outputs
 #   key=value ...        overrides for the acoustic training (e.g. trainer.devices=8 trainer.max_steps=1000)
 #
 # Stages:
@@ -37,13 +38,14 @@ repo=$(cd "$templates/../.." && pwd)
 # shellcheck source=recipes/templates/common.sh
 . "$templates/common.sh"
 
-stage=1; stop_stage=6; smoke=false; workers=4; vocoder=train; ablation=false
+stage=1; stop_stage=6; smoke=false; workers=4; vocoder=train; ablation=false; eval_asr=()
 corpus_dir=""; data="$recipe_dir/data"; exp="$recipe_dir/exp"; train_overrides=()
 tts_conf=${tts_conf:-conf/tts.yaml}; smoke_conf=${smoke_conf:-conf/tts_smoke.yaml}
 voc_conf=${voc_conf:-$repo/speech/tts/vocoder/configs/bootstrap_gpu.yaml}
 voc_smoke_conf=${voc_smoke_conf:-$templates/conf/vocoder_smoke.yaml}
 per_voice=${per_voice:-3}
 while [ $# -gt 0 ]; do
+  case "$1" in --stage|--stop-stage|--corpus-dir|--data|--exp|--workers|--vocoder|--eval-asr-model) [ $# -ge 2 ] || die "$1 needs a value";; esac
   case "$1" in
     --stage) stage=$2; shift 2;;
     --stop-stage) stop_stage=$2; shift 2;;
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
     --workers) workers=$2; shift 2;;
     --vocoder) vocoder=$2; shift 2;;
     --ablation) ablation=true; shift;;
+    --eval-asr-model) eval_asr=(--asr-model "$(abspath "$2")"); shift 2;;
     *=*) train_overrides+=("$1"); shift;;
     *) die "unknown option $1 (see the header of $templates/tts.sh)";;
   esac
@@ -135,7 +138,7 @@ if stage_on 6; then
   done
   log "stage 6: evaluate on $split_dir (test, heldout)"
   $speech tts-evaluate "${eval_args[@]}" --manifests "$split_dir" --corpus "$corpus" --per-voice "$per_voice" \
-    --out "$exp/eval"
+    "${eval_asr[@]}" --out "$exp/eval"
   $python "$templates/pyscripts/write_results.py" tts --title "$corpus_title" --recipe "$recipe_dir" \
     --config "$conf" --splits "$split_dir" --exp "$exp" --out "$exp/RESULTS.md" --runs "${runs[@]}"
   # The smoke table is a test of the stages, not a result: only a full run updates ./RESULTS.md.

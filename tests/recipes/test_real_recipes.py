@@ -72,7 +72,7 @@ def run_parallel(jobs: list[tuple[str, tuple[str | Path, ...]]]) -> list[subproc
 
 
 def smoke_args(fixture: CorpusFixture, tmp: Path) -> tuple[str | Path, ...]:
-    return ("--smoke", "--corpus-dir", fixture.root, "--data", tmp / "data", "--exp", tmp / "exp", "--workers", "2")
+    return ("--smoke", "--corpus-dir", fixture.root, "--data", tmp / "data", "--exp", tmp / "exp", "--workers", "1")
 
 
 def check(result: subprocess.CompletedProcess[str]) -> None:
@@ -365,6 +365,8 @@ def test_missing_corpus_dir_fails_before_any_work(recipe: str, tmp_path: Path) -
     assert later.returncode == 2 and "not found: run stage" in later.stderr and "first (--stage" in later.stderr
     bad = run_recipe(recipe, "--stage", "9")
     assert bad.returncode == 2 and "stages run from 1 to" in bad.stderr
+    bad = run_recipe(recipe, "--corpus-dir")
+    assert bad.returncode == 2 and "--corpus-dir needs a value" in bad.stderr
 
 
 # --------------------------------------------------------------------------------------------------

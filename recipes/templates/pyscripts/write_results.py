@@ -88,7 +88,7 @@ def tts_results(title: str, recipe: str, config: str, split_dir: Path, exp: Path
     info = json.loads((split_dir / "split_info.json").read_text(encoding="utf-8"))
     corpus = info["corpus"]
     names = {"adv": "adversarial", "noadv": "no_adversarial"}
-    train_rows = ["| model | parameters | steps | train mel L1 (first) | train mel L1 (last) | valid mel L1 (last) |",
+    train_rows = ["| model | parameters | last logged step | train mel L1 (first) | train mel L1 (last) | valid mel L1 (last) |",
                   "|---|---|---|---|---|---|"]
     summaries: dict[str, Any] = {}
     for run in runs:
@@ -110,7 +110,8 @@ def tts_results(title: str, recipe: str, config: str, split_dir: Path, exp: Path
         "target voice's real clips / to the other voices; speaker_id_correct: share of outputs whose nearest "
         "voice is the target; mcd: mel-cepstral distortion (dB, DTW) against the real recording (in_language, "
         "zero_shot); emotion_correct: share of emotional outputs that the model's emotion network classifies "
-        "as the asked emotion. Per-clip figures and audio: `eval/<model>/`.\n"
+        "as the asked emotion; cer / wer (with --eval-asr-model): error rates of an ASR model on the outputs. "
+        "Per-clip figures and audio: `eval/<model>/`.\n"
     )
 
 
@@ -152,7 +153,7 @@ def slu_results(title: str, recipe: str, config: str, split_dir: Path, exp: Path
         f"# {title}: SLU results\n\n"
         f"Written by stage 5 of `{recipe}/run.sh` on {_now()}, config `{config}`.\n\n"
         f"## Data (`{split_dir}`)\n\n{data_table(split_dir, info['corpus'])}\n"
-        "## Model\n\n| parameters | steps | train loss (first) | train loss (last) | valid loss (last) |\n"
+        "## Model\n\n| parameters | last logged step | train loss (first) | train loss (last) | valid loss (last) |\n"
         f"|---|---|---|---|---|\n| {params / 1e6:.2f} M | {curve['steps']} | {_fmt(curve['train_first'])} | "
         f"{_fmt(curve['train_last'])} | {_fmt(curve['valid_last'])} |\n\n"
         "## Test (`speech eval intent`)\n\n"
