@@ -239,16 +239,35 @@ def test_esd_tts_recipe_runs_every_stage(tmp_path: Path) -> None:
     assert float(abs(wav).max()) > 0
 
 
+def tiny_asr_model(out: Path) -> Path:
+    """A saved (randomly initialised) ASR model with a tiny encoder, as stage 2 would be given."""
+    import torch
+
+    from speech.asr.model import ASRConfig, ASRModel
+    from speech.asr.tokens import BLANK, CTCConfig
+    from speech.slu.synthetic import tiny_encoder_config
+
+    torch.manual_seed(0)
+    tokens = [BLANK, *"abcdefghijklmnopqrstuvwxyz '"]
+    return ASRModel(ASRConfig(encoder=tiny_encoder_config(dim=24), ctc=CTCConfig(tokens=tokens))).save_pretrained(out)
+
+
 @pytest.mark.heavy
 def test_slu_recipes_run_every_stage(tmp_path: Path) -> None:
+    """FSC with its encoder from an ASR model (stage 2), SLURP from scratch; then the errors."""
+    from speech.asr.model import ASRModel
     from speech.slu.inference import SLUPredictor
 
     fsc, slurp = make_fsc(tmp_path / "fsc" / "src"), make_slurp(tmp_path / "slurp" / "src")
     grow_fsc(fsc)
     grow_slurp(slurp)
-    for result in run_parallel([("fsc/slu", smoke_args(fsc, tmp_path / "fsc")),
-                                ("slurp/slu", smoke_args(slurp, tmp_path / "slurp"))]):
-        check(result)
+    asr = tiny_asr_model(tmp_path / "asr")
+    fsc_run, slurp_run = run_parallel([("fsc/slu", (*smoke_args(fsc, tmp_path / "fsc"), "--asr-model", asr)),
+                                       ("slurp/slu", smoke_args(slurp, tmp_path / "slurp"))])
+    check(fsc_run)
+    check(slurp_run)
+    assert "conformer encoder, 1 blocks x 24, 29 CTC tokens (char)" in fsc_run.stdout  # stage 2's check
+    assert "no --asr-model: the SLU encoder trains from scratch" in slurp_run.stderr
 
     for name, slots, n_test in (("fsc", ["action", "location", "object"], 3),
                                 ("slurp", ["action", "intent", "scenario", "slots_types"], 1)):
@@ -265,8 +284,14 @@ def test_slu_recipes_run_every_stage(tmp_path: Path) -> None:
         report = json.loads((exp / "eval" / "intent.json").read_text())
         assert report["accuracy"] == pytest.approx(float(test["intent accuracy"]), abs=1e-4)
 
-    # The FSC model loads and predicts the three slots of a test command.
+    fsc_results = (tmp_path / "fsc" / "exp_smoke" / "RESULTS.md").read_text(encoding="utf-8")
+    assert f"Encoder: initialised from the asr model `{asr}`." in fsc_results
+    assert "Encoder: trained from scratch." in (tmp_path / "slurp" / "exp_smoke" / "RESULTS.md").read_text()
+
+    # The FSC model loads, has the ASR model's encoder architecture (24 dims, not the config's 32),
+    # and predicts the three slots of a test command.
     predictor = SLUPredictor.from_pretrained(tmp_path / "fsc" / "exp_smoke" / "slu" / "model")
+    assert predictor.model.config.encoder.espnet == ASRModel.config_from_pretrained(asr).encoder.espnet
     wav = next(e.audio for e in fsc.utterances.values() if e.split == "test")
     (prediction,) = predictor.predict_files([wav])
     assert set(prediction.intent) == {"action", "object", "location"}

@@ -148,12 +148,13 @@ def slu_results(title: str, recipe: str, config: str, split_dir: Path, exp: Path
     baseline = majority_baseline(split_dir / "train_cuts.jsonl.gz", refs)
     curve = training_curve(exp / "slu", "loss")
     params = count_parameters(exp / "slu" / "model")
+    init = _slu_init(exp / "slu" / "config.yaml")
     slots = "\n".join(f"| {slot} | {acc:.4f} |" for slot, acc in report["slot_accuracy"].items())
     return (
         f"# {title}: SLU results\n\n"
         f"Written by stage 5 of `{recipe}/run.sh` on {_now()}, config `{config}`.\n\n"
         f"## Data (`{split_dir}`)\n\n{data_table(split_dir, info['corpus'])}\n"
-        "## Model\n\n| parameters | last logged step | train loss (first) | train loss (last) | valid loss (last) |\n"
+        f"## Model\n\nEncoder: {init}.\n\n| parameters | last logged step | train loss (first) | train loss (last) | valid loss (last) |\n"
         f"|---|---|---|---|---|\n| {params / 1e6:.2f} M | {curve['steps']} | {_fmt(curve['train_first'])} | "
         f"{_fmt(curve['train_last'])} | {_fmt(curve['valid_last'])} |\n\n"
         "## Test (`speech eval intent`)\n\n"
@@ -163,6 +164,15 @@ def slu_results(title: str, recipe: str, config: str, split_dir: Path, exp: Path
         "Intent accuracy: share of test utterances with every slot right. List slots (SLURP entities) are "
         "scored as the set of entity types (`slots_types`); the fillers are not predicted.\n"
     )
+
+
+def _slu_init(run_config: Path) -> str:
+    """Where the SLU encoder started, from the run's saved config."""
+    import yaml
+
+    init = (yaml.safe_load(run_config.read_text(encoding="utf-8")).get("task_conf") or {}).get("init") or {}
+    source = init.get("source", "scratch")
+    return "trained from scratch" if source == "scratch" else f"initialised from the {source} model `{init.get('path')}`"
 
 
 def _now() -> str:
