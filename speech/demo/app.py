@@ -68,9 +68,9 @@ def _page_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args)
         except gr.Error:
             raise
-        except (SpeechError, FileNotFoundError) as e:
+        except SpeechError as e:
             # duration=None: the message stays in the page until closed, next to the outputs it blocked.
-            raise gr.Error(str(e), title="Cannot do that", duration=None, print_exception=False) from None
+            raise gr.Error(str(e), duration=None, print_exception=False) from None
         except Exception as e:
             logger.exception("demo request failed")
             raise gr.Error(f"internal error ({type(e).__name__}); the server log has the details",
@@ -104,8 +104,8 @@ def build_app(
     from speech.demo.examples import command_examples, example_rows
 
     cfg = config or DemoConfig()
-    private_temp_dir()
     svc = service or DemoService.load(model_dir, slu_model_dir, cfg)
+    private_temp_dir()  # before gr.Blocks: Gradio reads $GRADIO_TEMP_DIR when a Blocks is made
     languages = svc.language_choices()
     emotions = svc.emotions
 
@@ -198,8 +198,11 @@ def build_app(
 
         reference.change(describe, reference, reference_info, api_name="describe_reference")
         emotion_reference.change(describe_emotion, emotion_reference, emotion_info, api_visibility="private")
-        button.click(synthesize, inputs, [output, status, similarity, phonemes, plot], api_name="synthesize")
-        understand.click(predict, command, [intent_md, intent_json], api_name="understand")
+        # Synthesis and intent prediction share one concurrency group: together they never run more
+        # model jobs at once than the limit (the CPU is the bottleneck); the rest waits in the queue.
+        button.click(synthesize, inputs, [output, status, similarity, phonemes, plot], api_name="synthesize",
+                     concurrency_id="models")
+        understand.click(predict, command, [intent_md, intent_json], api_name="understand", concurrency_id="models")
 
     app.queue(default_concurrency_limit=cfg.concurrency_limit, max_size=cfg.max_queue)
     return app

@@ -46,7 +46,7 @@ class DemoConfig:
     min_energy_spread_db: float = 4.0
     concurrency_limit: int = 1
     max_queue: int = 16
-    default_text: str = "The old lighthouse keeper told us stories about ships lost at sea."
+    default_text: str = "The lighthouse keeper told stories about ships lost at sea."
 
     def __post_init__(self) -> None:
         if self.max_text_chars <= 0:

@@ -268,6 +268,8 @@ class DemoService:
             speed=float(request.speed), emotion_intensity=float(request.emotion_intensity),
         ))
         seconds = time.perf_counter() - start
+        # Synthesizer.synthesize joins sentences the same way, but the page also needs each
+        # sentence's phonemes, which only the stream's chunks carry.
         sr = chunks[0].sample_rate
         pause = np.zeros(int(0.25 * sr), dtype=np.float32)
         pieces = [p for i, c in enumerate(chunks) for p in ((pause, c.audio) if i else (c.audio,))]

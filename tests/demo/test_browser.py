@@ -66,7 +66,7 @@ def test_fill_submit_and_hear(page, flite_reference, silent_reference):
                            timeout=60_000)
     assert re.match(r"^4\.\d s · ✓ speech", page.locator("#reference-info").inner_text())
 
-    cold, src = click_to_audio(page, TEN_WORDS, None)
+    first, src = click_to_audio(page, TEN_WORDS, None)
     status = page.locator("#status").inner_text()
     audio_s = float(status.split(" s of ")[0])
     assert 1.5 < audio_s < 15.0 and "English (US) (en-us)" in status
@@ -77,17 +77,19 @@ def test_fill_submit_and_hear(page, flite_reference, silent_reference):
     assert page.locator("#contours img, #contours canvas, #contours svg").count() > 0
     page.screenshot(path=str(ARTIFACTS / "synthesis.png"), full_page=True)
 
-    warm, _ = click_to_audio(page, OTHER_TEN_WORDS, src)
+    second, _ = click_to_audio(page, OTHER_TEN_WORDS, src)
     result = {
-        "what": "seconds from the click on Synthesize to the audio element, 10-word English sentence",
-        "cold_s": round(cold, 2), "warm_s": round(warm, 2), "audio_s": audio_s, "text": TEN_WORDS,
+        "what": "seconds from the click on Synthesize to the new audio in the page, 10-word English sentences "
+                "(first click of this page, then a second one with another sentence)",
+        "first_click_s": round(first, 2), "second_click_s": round(second, 2), "audio_s": audio_s,
+        "texts": [TEN_WORDS, OTHER_TEN_WORDS],
         "model": "test fixture: bootstrap voices, 40 training steps, Griffin-Lim",
         "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2), "browser": "Debian chromium (headless)",
     }
     atomic_write_text(ARTIFACTS / "click_to_audio.json", json.dumps(result, indent=2) + "\n")
-    logger.info("click to audio: %.2f s cold, %.2f s warm (%s)", cold, warm, result["model"])
-    assert warm < 120.0
+    logger.info("click to audio: %.2f s (first click), %.2f s (second) with the %s", first, second, result["model"])
+    assert second < 120.0
 
     # A silent reference: the message appears in the page, the traceback does not.
     page.locator("#reference button[aria-label='Clear']").click()
