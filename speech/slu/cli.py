@@ -103,6 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tb.add_argument("--describe", action="append", default=[], metavar="VARIANT=TEXT", help="a row's description")
     tb.add_argument("--note", action="append", default=[], help="a line above the table")
     tb.add_argument("--split", default="test")
+    tb.add_argument("--asr", action="append", default=[], type=Path, metavar="RUN_DIR",
+                    help="an ASR pre-training run to list (dev CER, steps, time); repeatable")
     tb.add_argument("--output", "-o", required=True, type=Path)
     tb.set_defaults(func=run_table)
 
@@ -213,12 +215,14 @@ def run_table(args: argparse.Namespace) -> int:
     """Handler of ``speech slu table``."""
     from speech.fileio import atomic_write_text
     from speech.slu.recipe import EVAL_FILE
-    from speech.slu.results import read_records, render_markdown, summarize
+    from speech.slu.results import asr_run_summary, read_records, render_asr_markdown, render_markdown, summarize
 
     records = read_records(sorted(args.runs.glob(f"*/p*/s*/{EVAL_FILE}")))
     summary = summarize(records, args.variants, split=args.split)
     descriptions = dict(_pairs(args.describe, "--describe", "="))
     text = render_markdown(summary, baseline=args.baseline, descriptions=descriptions, notes=args.note)
+    if args.asr:
+        text += render_asr_markdown([asr_run_summary(d) for d in args.asr], descriptions)
     atomic_write_text(args.output, text)
     print(f"wrote {args.output} ({len(records)} runs)")
     return 0

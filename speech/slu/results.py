@@ -217,6 +217,44 @@ def render_markdown(summary: Summary, baseline: str | None = None, descriptions:
     return "\n".join(lines) + "\n"
 
 
+def asr_run_summary(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Last validation CER / WER, steps and wall time of an ASR pre-training run (from its logs)."""
+    import csv
+
+    run = Path(run_dir)
+    metrics = run / "csv" / "metrics.csv"
+    if not metrics.is_file():
+        raise ResultsError(f"{run}: no csv/metrics.csv (not a finished `speech train` run?)")
+    out: dict[str, Any] = {"name": run.name}
+    with open(metrics, newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("step"):
+                out["steps"] = max(out.get("steps", 0), int(float(row["step"])) + 1)
+            for key in ("valid/cer", "valid/wer"):
+                if row.get(key):
+                    out[key.split("/")[1]] = float(row[key])
+    for name in ("train_time.json", "train_seconds.txt"):
+        timing = run / name
+        if timing.is_file():
+            text = timing.read_text(encoding="utf-8").strip()
+            out["seconds"] = float(json.loads(text)["wall_seconds"]) if name.endswith(".json") else float(text)
+            break
+    return out
+
+
+def render_asr_markdown(runs: Sequence[Mapping[str, Any]], descriptions: Mapping[str, str] | None = None) -> str:
+    """A small table of the ASR pre-training runs (dev CER / WER of greedy CTC decoding, cost)."""
+    descriptions = descriptions or {}
+    lines = ["", "## ASR pre-training (CTC, characters; greedy decoding on a dev subset)", "",
+             "| encoder | data | steps | dev CER | dev WER | wall seconds |", "|---|---|---:|---:|---:|---:|"]
+    for r in runs:
+        cer = f"{r['cer'] * 100:.1f} %" if "cer" in r else "–"
+        wer = f"{r['wer'] * 100:.1f} %" if "wer" in r else "–"
+        secs = f"{r['seconds']:.0f}" if "seconds" in r else "–"
+        lines.append(f"| {r['name']} | {descriptions.get(r['name'], '')} | {r.get('steps', '–')} | {cer} | {wer} | {secs} |")
+    return "\n".join(lines) + "\n"
+
+
 def pick_best(records: Iterable[Mapping[str, Any]], fraction: float = 1.0,
               variants: Sequence[str] | None = None) -> Mapping[str, Any]:
     """The run to ship: best mean dev accuracy among ``variants`` at ``fraction``, then its best seed on dev.

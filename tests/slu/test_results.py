@@ -76,3 +76,20 @@ def test_pick_best_uses_dev_not_test() -> None:
     assert pick_best(RECORDS, 1.0, variants=["scratch"])["seed"] == 2
     with pytest.raises(ResultsError):
         pick_best(RECORDS, 0.01)
+
+
+def test_asr_run_summary_reads_the_last_validation(tmp_path) -> None:
+    from speech.slu.results import asr_run_summary, render_asr_markdown
+
+    run = tmp_path / "asr_same"
+    (run / "csv").mkdir(parents=True)
+    (run / "csv" / "metrics.csv").write_text(
+        "epoch,step,train/loss,valid/cer,valid/wer\n0,49,100.0,,\n0,149,,0.6,1.0\n0,299,80.0,,\n0,299,,0.5,0.9\n"
+    )
+    (run / "train_time.json").write_text('{"wall_seconds": 120}\n')
+    summary = asr_run_summary(run)
+    assert summary == {"name": "asr_same", "steps": 300, "cer": 0.5, "wer": 0.9, "seconds": 120.0}
+    text = render_asr_markdown([summary], {"asr_same": "English"})
+    assert "| asr_same | English | 300 | 50.0 % | 90.0 % | 120 |" in text
+    with pytest.raises(ResultsError, match="metrics.csv"):
+        asr_run_summary(tmp_path / "missing")
