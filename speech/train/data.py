@@ -30,7 +30,7 @@ from lhotse.dataset.sampling import DynamicBucketingSampler
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from speech.errors import SpeechError
-from speech.train.errors import DataPathError
+from speech.train.errors import ConfigError, DataPathError
 from speech.train.schema import SamplerConfig
 
 logger = logging.getLogger(__name__)
@@ -184,13 +184,27 @@ def build_sampler(
 ) -> ResumableSampler:
     """A :class:`ResumableSampler` over a DynamicBucketingSampler configured from ``config``.
 
-    Validation samplers never shuffle or drop batches.
+    Validation samplers never shuffle or drop batches. A split with fewer cuts than
+    ``num_buckets`` gets one bucket per cut (lhotse would stop on a bare assertion).
     """
+    num_buckets = config.num_buckets
+    if num_buckets < 2:
+        raise ConfigError(f"data.sampler.num_buckets must be at least 2 (got {num_buckets})")
+    try:
+        n_cuts = len(cuts)
+    except TypeError:  # a lazy manifest has no length; lhotse checks while it estimates buckets
+        n_cuts = None
+    if n_cuts is not None and n_cuts < num_buckets:
+        if n_cuts < 2:
+            raise ConfigError(f"a {'training' if train else 'validation'} split of {n_cuts} cut(s) is too small to batch: "
+                              "it needs at least 2")
+        logger.warning("only %d cuts for %d buckets: using %d buckets", n_cuts, num_buckets, n_cuts)
+        num_buckets = n_cuts
     sampler = DynamicBucketingSampler(
         cuts,
         max_duration=max_duration if max_duration is not None else config.max_duration,
         max_cuts=config.max_cuts,
-        num_buckets=config.num_buckets,
+        num_buckets=num_buckets,
         shuffle=config.shuffle if train else False,
         drop_last=config.drop_last if train else False,
         buffer_size=config.buffer_size,

@@ -136,3 +136,18 @@ def test_worker_processes_give_the_same_batches(tone_corpus: dict[str, Path]) ->
     assert [info for _, info in inline] == [info for _, info in workers]
     for (a, _), (b, _) in zip(inline, workers):
         assert torch.equal(a["features"], b["features"]) and torch.equal(a["labels"], b["labels"])
+
+
+def test_tiny_splits_get_fewer_buckets_or_a_clear_error(tone_corpus: dict[str, Path]) -> None:
+    from speech.train.errors import ConfigError
+
+    cuts = load_cuts(tone_corpus["train"], "data.train_cuts").to_eager()
+    defaults = {"train": False, "world_size": 1, "rank": 0}
+    config = SamplerConfig(max_duration=3.0, num_buckets=8)
+    three = cuts.subset(first=3)
+    keys = list(build_sampler(three, config, **defaults))  # lhotse alone: AssertionError
+    assert sorted(c.id for k in keys for c in k.cuts) == sorted(c.id for c in three)
+    with pytest.raises(ConfigError, match="at least 2"):
+        build_sampler(cuts.subset(first=1), config, **defaults)
+    with pytest.raises(ConfigError, match="num_buckets must be at least 2"):
+        build_sampler(three, SamplerConfig(max_duration=3.0, num_buckets=1), **defaults)
