@@ -2,7 +2,7 @@
 # Bootstrap SLU transfer study: corpus -> ASR pre-training (same language, other languages) ->
 # SLU variants x training shares x seeds -> evaluation -> RESULTS.md -> the model to ship.
 #
-#   ./run.sh --tts-corpus /work/corpora/bootstrap-tts   # everything (about 75 min on one CPU core)
+#   ./run.sh --tts-corpus /work/corpora/bootstrap-tts   # everything, on CPU (times: RESULTS.md)
 #   ./run.sh --smoke                                    # every stage on a few utterances (CI)
 #   ./run.sh --stage 5 --stop-stage 7                   # resume: each stage skips what exists
 #   ./run.sh --stage 5 --stop-stage 5 --seeds 2         # one seed of the grid (run seeds in parallel)
@@ -17,8 +17,9 @@
 #   6 evaluate   speech slu evaluate (test + dev subset)     -> eval.json per run
 #   7 table      speech slu table                            -> exp/RESULTS.md (copied to ./RESULTS.md)
 #   8 package    speech slu package (best variant at 100 % on dev, shippable size) -> exp/bootstrap-slu
-#   9 final      that variant trained longer on 100 % (--final-steps), evaluated and packaged
-#                -> exp/bootstrap-slu-final (what models/bootstrap-slu ships)
+#   9 final      that variant and scratch trained longer on 100 % (--final-steps), evaluated;
+#                the variant packaged -> exp/bootstrap-slu-final (what models/bootstrap-slu ships)
+#                and both appended to ./RESULTS.md
 set -euo pipefail
 cd "$(dirname "$0")"
 stage=1; stop_stage=9; smoke=false; workers=2
@@ -117,7 +118,7 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
     --asr "$exp/asr_same" --asr "$exp/asr_cross" \
     --note "English ($lang) part of the bootstrap SLU corpus (FSC schema: 31 intents); test set: all English test utterances, speakers unseen in training." \
     --note "Shares of the English training set (stratified by intent, one subset per seed); the same number of steps for every share." \
-    --note "Seeds: $seeds (initialisation, batch order and subset). Made by recipes/bootstrap/slu/run.sh (stages 1-8; see its header)."
+    --note "Seeds: $seeds (initialisation, batch order and subset). Made by recipes/bootstrap/slu/run.sh (see its header)."
   $smoke || cp "$exp/RESULTS.md" RESULTS.md  # the smoke table is a test, not a result
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
@@ -125,11 +126,17 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
 fi
 if [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
   variant=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['variant'])" "$exp/bootstrap-slu/selection.json")
-  # shellcheck disable=SC2046  # the overrides are separate words on purpose
-  timed_train "$exp/final/$variant/p100/s1" --config conf/slu$suffix.yaml task_conf.labels_file="$slu/labels.json" \
-    data.train_cuts="$slu/train_p100_s1_cuts.jsonl.gz" data.valid_cuts="$slu/dev_small_cuts.jsonl.gz" \
-    trainer.max_steps=$final_steps trainer.val_every_n_steps=$((final_steps / 4)) \
-    checkpoint.every_n_steps=$((final_steps / 4)) trainer.seed=1 ${overrides[$variant]}
+  for v in $(echo "$variant scratch" | tr ' ' '\n' | awk '!seen[$0]++'); do  # and scratch, for the gain
+    # shellcheck disable=SC2046  # the overrides are separate words on purpose
+    timed_train "$exp/final/$v/p100/s1" --config conf/slu$suffix.yaml task_conf.labels_file="$slu/labels.json" \
+      data.train_cuts="$slu/train_p100_s1_cuts.jsonl.gz" data.valid_cuts="$slu/dev_small_cuts.jsonl.gz" \
+      trainer.max_steps=$final_steps trainer.val_every_n_steps=$((final_steps / 4)) \
+      checkpoint.every_n_steps=$((final_steps / 4)) trainer.seed=1 ${overrides[$v]}
+  done
   $speech slu evaluate --runs "$exp/final" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz"
-  $speech slu package --runs "$exp/final" --fraction 1 --max-mb 10 --out "$exp/bootstrap-slu-final"
+  $speech slu package --runs "$exp/final" --fraction 1 --max-mb 10 --variants "$variant" --out "$exp/bootstrap-slu-final"
+  $speech slu table --runs "$exp/final" --baseline scratch -o "$exp/final/RESULTS.md" \
+    --note "Stage 9: the variant chosen in stage 8 ($variant) and scratch, $final_steps steps on 100 % (seed 1)."
+  $smoke || { cat "$exp/RESULTS.md"; echo; echo "## Stage 9: $final_steps steps, the chosen variant and scratch"
+               tail -n +2 "$exp/final/RESULTS.md" | sed 's/^## /### /'; } > RESULTS.md
 fi
