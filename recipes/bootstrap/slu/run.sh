@@ -118,7 +118,8 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
     --asr "$exp/asr_same" --asr "$exp/asr_cross" \
     --note "English ($lang) part of the bootstrap SLU corpus (FSC schema: 31 intents); test set: all English test utterances, speakers unseen in training." \
     --note "Shares of the English training set (stratified by intent, one subset per seed); the same number of steps for every share." \
-    --note "Seeds: $seeds (initialisation, batch order and subset). Made by recipes/bootstrap/slu/run.sh (see its header)."
+    --note "Seeds: $seeds (initialisation, batch order and subset). Made by recipes/bootstrap/slu/run.sh (see its header)." \
+    --note "Wall seconds depend on what else the machine runs; CPU seconds are the training process's own."
   $smoke || cp "$exp/RESULTS.md" RESULTS.md  # the smoke table is a test, not a result
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
