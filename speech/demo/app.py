@@ -108,6 +108,8 @@ def build_app(
     private_temp_dir()  # before gr.Blocks: Gradio reads $GRADIO_TEMP_DIR when a Blocks is made
     languages = svc.language_choices()
     emotions = svc.emotions
+    codes = [code for _, code in languages]
+    first_language = cfg.default_language if cfg.default_language in codes else codes[0]
 
     with gr.Blocks(title="speech: cross-lingual voice cloning", analytics_enabled=False,
                    delete_cache=(1800, 3600)) as app:
@@ -123,11 +125,11 @@ def build_app(
                                          label=f"Reference voice (1-{cfg.max_reference_s:.0f} s; longer clips are trimmed)",
                                          elem_id="reference")
                     reference_info = gr.Markdown(elem_id="reference-info")
-                    reference_language = gr.Dropdown(all_language_choices(), value=languages[0][1],
+                    reference_language = gr.Dropdown(all_language_choices(), value=first_language,
                                                      label="Language of the reference clip", elem_id="reference-language")
                     text = gr.Textbox(value=cfg.default_text, lines=3, label="Text",
                                       info=f"up to {cfg.max_text_chars} characters", elem_id="text")
-                    language = gr.Dropdown(languages, value=languages[0][1], label="Target language",
+                    language = gr.Dropdown(languages, value=first_language, label="Target language",
                                            allow_custom_value=True, elem_id="language")
                     accent = gr.Radio([("Native (the target language's own)", "native"),
                                        ("The reference clip's language", "reference")],

@@ -35,6 +35,8 @@ class DemoConfig:
         concurrency_limit: synthesis requests run at once (more only queue: 2 CPU cores).
         max_queue: requests waiting in the queue before new ones are turned away.
         default_text: text shown when the page opens.
+        default_language: target (and reference) language selected when the page opens, if the
+            model speaks it (else its first language); matches ``default_text``.
     """
 
     max_text_chars: int = 500
@@ -47,6 +49,7 @@ class DemoConfig:
     concurrency_limit: int = 1
     max_queue: int = 16
     default_text: str = "The lighthouse keeper told stories about ships lost at sea."
+    default_language: str = "en-us"
 
     def __post_init__(self) -> None:
         if self.max_text_chars <= 0:

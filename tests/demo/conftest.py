@@ -1,4 +1,4 @@
-"""Fixtures of the demo tests: tiny models, a random-weights synthesizer for fast checks, and a
+"""Fixtures of the demo tests: the shipped models, random-weights models for fast checks, and a
 running ``speech demo`` server."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from .helpers import REPO, make_tiny_synthesizer
+from .helpers import REPO
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +41,23 @@ def random_synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Synthesizer(model, Tokenizer()).save_pretrained(tmp_path_factory.mktemp("random_synth") / "synth")
 
 
+def _shipped(name: str) -> Path:
+    path = REPO / "models" / name
+    if not path.is_dir():
+        raise RuntimeError(f"the shipped model {path} is missing: it is committed with the repository")
+    return path
+
+
 @pytest.fixture(scope="session")
-def tiny_synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthesizer trained for a few dozen steps on bootstrap voices (see helpers.py)."""
-    return make_tiny_synthesizer(tmp_path_factory.mktemp("tiny_synth"))
+def shipped_synth_dir() -> Path:
+    """The shipped synthesizer, what ``speech demo`` uses by default."""
+    return _shipped("bootstrap-multilingual")
+
+
+@pytest.fixture(scope="session")
+def shipped_slu_dir() -> Path:
+    """The shipped SLU model (English, Fluent Speech Commands schema)."""
+    return _shipped("bootstrap-slu")
 
 
 @pytest.fixture(scope="session")
@@ -93,14 +106,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tiny_synth_dir: Path, tiny_slu_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``speech demo`` with the tiny models, started as its own process on a free local port."""
+def demo_server(shipped_synth_dir: Path, shipped_slu_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``speech demo`` with the shipped models, started as its own process on a free local port."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
     env["OMP_NUM_THREADS"] = env.get("OMP_NUM_THREADS", "1")
-    cmd = [sys.executable, "-m", "speech.cli", "demo", "--model", str(tiny_synth_dir), "--slu-model",
-           str(tiny_slu_dir), "--port", str(port)]
+    cmd = [sys.executable, "-m", "speech.cli", "demo", "--model", str(shipped_synth_dir), "--slu-model",
+           str(shipped_slu_dir), "--port", str(port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"

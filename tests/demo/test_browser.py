@@ -83,7 +83,7 @@ def test_fill_submit_and_hear(page, flite_reference, silent_reference):
                 "(first click of this page, then a second one with another sentence)",
         "first_click_s": round(first, 2), "second_click_s": round(second, 2), "audio_s": audio_s,
         "texts": [TEN_WORDS, OTHER_TEN_WORDS],
-        "model": "test fixture: bootstrap voices, 40 training steps, Griffin-Lim",
+        "model": "models/bootstrap-multilingual (shipped; Vocos vocoder)",
         "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2), "browser": "Debian chromium (headless)",
     }
