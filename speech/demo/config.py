@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MODEL_DIR = Path("models/bootstrap-multilingual")
-DEFAULT_SLU_MODEL_DIR = Path("models/bootstrap-slu")
+# The shipped models, found from the package (not the working directory), as `speech synth` does.
+from speech.slu.cli import DEFAULT_MODEL_DIR as DEFAULT_SLU_MODEL_DIR
+from speech.tts.cli import DEFAULT_MODEL as DEFAULT_MODEL_DIR
 
 
 @dataclass(kw_only=True)
