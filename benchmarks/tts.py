@@ -35,7 +35,7 @@ phoneme. The stand-in's duration output layer is therefore set to a constant
 sentences below), and RTF is always computed from the audio actually produced.
 
     python benchmarks/tts.py --make-standin runs/bench/standin [--standin-vocoder VOCODER_DIR]
-    python benchmarks/tts.py --model /work/runs/bench/standin [--threads 1 2] [--repeats 3] [--json out.json]
+    python benchmarks/tts.py --model models/bootstrap-multilingual [--threads 1 2] [--repeats 3] [--json out.json]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # Bootstrap SLU transfer study: corpus -> ASR pre-training (same language, other languages) ->
 # SLU variants x training shares x seeds -> evaluation -> RESULTS.md -> the model to ship.
 #
-#   ./run.sh --tts-corpus /work/corpora/bootstrap-tts   # everything, on CPU (times: RESULTS.md)
+#   ./run.sh --tts-corpus /path/to/bootstrap-tts   # everything, on CPU (times: RESULTS.md)
 #   ./run.sh --smoke                                    # every stage on a few utterances (CI)
 #   ./run.sh --stage 5 --stop-stage 7                   # resume: each stage skips what exists
 #   ./run.sh --stage 5 --stop-stage 5 --seeds 2         # one seed of the grid (run seeds in parallel)
