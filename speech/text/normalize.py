@@ -40,6 +40,7 @@ _APOSTROPHES = {"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'", "ʼ": "
 _CJK_DIGITS = "零一二三四五六七八九"
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def strip_invisible(text: str) -> str:
@@ -182,12 +183,21 @@ def _letters_of(scripts: tuple[str, ...]) -> regex.Pattern[str]:
     return regex.compile("[" + "".join(rf"\p{{Script={n}}}" for n in names) + "]")
 
 
+@functools.lru_cache(maxsize=64)
+def _foreign_letters(scripts: tuple[str, ...]) -> regex.Pattern[str]:
+    """Letters outside ``scripts``: one search answers the common case (none)."""
+    names = [name for code in scripts for name in _SCRIPT_NAMES[code]]
+    return regex.compile(r"[\p{L}--[" + "".join(rf"\p{{Script={n}}}" for n in names) + "]]", regex.V1)
+
+
 def script_fraction(text: str, language: Language) -> float:
     """Fraction of the letters in ``text`` that are written in one of ``language``'s scripts.
 
     Returns 1.0 for text without letters (digits, punctuation).
     """
     if text.isascii() and "Latn" in language.scripts:
+        return 1.0
+    if _foreign_letters(language.scripts).search(text) is None:
         return 1.0
     total = len(_ANY_LETTER.findall(text))
     if total == 0:
@@ -204,5 +214,6 @@ def normalize_text(text: str, language: Language) -> str:
         'Hello, I have two cats.'
     """
     text = strip_invisible(text)
-    text = expand_numbers(text, language)
+    if _HAS_DIGIT.search(text) is not None:
+        text = expand_numbers(text, language)
     return normalize_punctuation(text)

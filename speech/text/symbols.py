@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 
 from speech.errors import SymbolTableError
 from speech.fileio import atomic_write_text
@@ -81,6 +82,11 @@ class SymbolTable:
 
     def __contains__(self, symbol: object) -> bool:
         return symbol in self._ids
+
+    @property
+    def mapping(self) -> Mapping[str, int]:
+        """Read-only ``symbol -> id`` view (its ``get`` is the fastest lookup in a loop)."""
+        return MappingProxyType(self._ids)
 
     def get(self, symbol: str) -> int | None:
         """The id of ``symbol``, or ``None`` when it is not in the table."""

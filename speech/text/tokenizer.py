@@ -86,33 +86,45 @@ class Tokenizer:
                 symbol, ord(symbol[0]), language, self.symbols.version,
             )
 
+    def _fall_back(
+        self, phones: list[str], found: list[int | None], language: str,
+        ids: list[int], symbols: list[str], unknown: list[str],
+    ) -> None:
+        """Append ``phones``; a phone the table lacks falls back to its code points, and a code
+        point the table lacks becomes ``<unk>`` (reported once per language)."""
+        get = self.symbols.mapping.get
+        for s, i in zip(phones, found):
+            if i is not None:
+                ids.append(i)
+                symbols.append(s)
+                continue
+            for ch in s:
+                j = get(ch)
+                if j is None:
+                    unknown.append(ch)
+                    self._report(ch, language)
+                    j = UNK_ID
+                ids.append(j)
+                symbols.append(ch)
+
     def _encode_spans(self, spans: list[PhonemeSpan]) -> TokenizedText:
         ids: list[int] = []
         symbols: list[str] = []
         languages: list[str] = []
         unknown: list[str] = []
-        get = self.symbols.get
+        get = self.symbols.mapping.get
         for k, span in enumerate(spans):
             start = len(ids)
             phones = split_phonemes(span.phonemes)
             if k:
                 phones.insert(0, WORD_BOUNDARY)
             phones.insert(1 if k else 0, get_language(span.language).tag)
-            for s in phones:
-                i = get(s)
-                if i is not None:
-                    ids.append(i)
-                    symbols.append(s)
-                    continue
-                # a phone the table lacks falls back to its code points
-                for ch in s:
-                    j = get(ch)
-                    if j is None:
-                        unknown.append(ch)
-                        self._report(ch, span.language)
-                        j = UNK_ID
-                    ids.append(j)
-                    symbols.append(ch)
+            span_ids = [get(s) for s in phones]
+            if None in span_ids:
+                self._fall_back(phones, span_ids, span.language, ids, symbols, unknown)
+            else:  # the common case, in one comprehension
+                ids += span_ids
+                symbols += phones
             languages += [span.language] * (len(ids) - start)
         return TokenizedText(tuple(ids), tuple(symbols), tuple(languages), tuple(spans), tuple(unknown))
 

@@ -38,10 +38,7 @@ def configure_espeak_library() -> str:
 # foreign word. None of these is speech.
 _INTERNAL_MARKS = re.compile(r'"|\^|_+|\?(?=\w)|\([a-z]{2,3}(?:-[a-z0-9]+)*\)')
 _BREAKS = re.compile(r"\s*([,.?!])\s*")
-
-
-def _clean(ipa: str) -> str:
-    return " ".join(_INTERNAL_MARKS.sub("", ipa).split())
+_MARKS = frozenset(",.?!")
 
 
 class EspeakBackend:
@@ -75,15 +72,17 @@ class EspeakBackend:
         return self._wrappers[voice]
 
     def _one(self, text: str, wrapper: Any) -> str:
-        out: list[str] = []
+        words: list[str] = []
         for piece in _BREAKS.split(text):
             if not piece:
                 continue
-            if piece in ",.?!":
-                out.append(piece + " ")
+            if piece in _MARKS and words:
+                words[-1] += piece  # a break mark sticks to the word before it
+            elif piece in _MARKS:
+                words.append(piece)
             else:
-                out.append(wrapper.text_to_phonemes(piece) + " ")
-        return _clean("".join(out)).replace(" ,", ",").replace(" .", ".").replace(" ?", "?").replace(" !", "!")
+                words += _INTERNAL_MARKS.sub("", wrapper.text_to_phonemes(piece)).split()
+        return " ".join(words)
 
     def phonemize(self, texts: Sequence[str], language: Language) -> list[str]:
         """IPA for each text (see :class:`~speech.text.backends.base.G2PBackend`)."""
