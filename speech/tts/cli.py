@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from speech.tts.evaluate import ASRScorer
 
 #: The model ``speech synth`` and the demo use when none is given.
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "bootstrap-multilingual"
@@ -66,8 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--cross-languages", type=int, default=None,
                    help="other languages each voice speaks in the cross-lingual and emotion sets (default: all)")
     e.add_argument("--out", type=Path, required=True, help="folder for audio, results.json and RESULTS.md")
-    e.add_argument("--asr-model", type=Path,
-                   help="ASR model dir (speech train, task asr_ctc): adds CER/WER per set in the languages it covers")
+    e.add_argument("--asr-model", action="append", metavar="[LANGS=]DIR",
+                   help="ASR model dir (speech train, task asr_ctc): adds CER/WER per set in the languages it "
+                        "covers; repeatable; LANGS (comma-separated, e.g. de,es,fr=DIR) fixes which languages "
+                        "it scores; a clip goes to the first model that covers its language")
     e.set_defaults(func=run_evaluate)
 
     k = subparsers.add_parser(
@@ -82,20 +88,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     k.set_defaults(func=run_package)
 
 
+def _asr_scorer(spec: str) -> ASRScorer:
+    """``DIR`` or ``LANGS=DIR`` (comma-separated language codes) -> an ASR scorer."""
+    from speech.text.languages import get_language
+    from speech.tts.evaluate import ASRScorer
+
+    langs, sep, directory = spec.rpartition("=")
+    languages = frozenset(get_language(code.strip()).code for code in langs.split(",")) if sep else None
+    return ASRScorer.from_pretrained(directory, languages=languages)
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     """Handler of ``speech tts-evaluate``."""
     from lhotse import CutSet
 
     from speech.data.manifests import load_manifests
     from speech.fileio import atomic_write_text
-    from speech.tts.evaluate import ASRScorer, evaluate_synthesizer, markdown_table
+    from speech.tts.evaluate import evaluate_synthesizer, markdown_table
     from speech.tts.synthesizer import Synthesizer
 
     names = args.name or [m.name for m in args.model]
     if len(names) != len(args.model):
         raise SystemExit("speech tts-evaluate: error: give one --name per --model")
-    # Loaded first: a wrong path fails before any synthesis.
-    asr = ASRScorer.from_pretrained(args.asr_model) if args.asr_model else None
+    # Loaded first: a wrong path or language fails before any synthesis.
+    asr = [_asr_scorer(spec) for spec in args.asr_model or []]
 
     def cuts(split: str) -> CutSet | None:
         try:

@@ -69,7 +69,9 @@ class EmotionConfig:
     dim: int = 64
     encoder_channels: int = 64
     encoder_weight: float = 1.0  # classification loss of the reference encoder
-    style_consistency_weight: float = 0.0  # output mel should be classified as the target emotion
+    style_consistency_weight: float = 0.0
+    """Weight of the style-consistency loss: the frozen emotion encoder must recognise the target
+    emotion in the mel decoded from the model's *own* pitch and energy predictions."""
 
 
 @dataclass
@@ -90,6 +92,9 @@ class LossWeights:
     align_forward_sum: float = 1.0
     align_binarization: float = 0.1
     binarization_start_step: int = 1000
+    speaker_consistency: float = 0.0
+    """Weight of ``1 - cos`` between the frozen GE2E embedding of the mel decoded from the model's
+    own pitch and energy predictions and the target d-vector (YourTTS; see ``speaker_loss``)."""
 
 
 @dataclass

@@ -20,7 +20,10 @@ get ``None`` and a logged note. A model of ``unit: char`` covers the language it
 (``model.language``), or, when it declares none, each language whose test sentences it can spell
 (:data:`CHAR_COVERAGE` of their characters in its vocabulary). A ``unit: phoneme`` model is scored
 on phonemes (the reference goes through the same front-end as its training targets) and covers
-its declared language, or every language when it declares none.
+its declared language, or every language when it declares none. Several models can be given
+(e.g. one per language family), each with an explicit language list; a clip is scored by the first
+that covers it. Where a real clip of the sentence exists (in-language, zero-shot), it is
+transcribed too: ``cer_real`` is the ASR model's own error rate, the floor for the synthesis.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import json
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -178,11 +181,17 @@ class ASRScorer:
     language: str | None = None
     vocabulary: frozenset[str] | None = None
     reference: Callable[[str, str], str] | None = None
+    languages: frozenset[str] | None = None
     _covered: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> ASRScorer:
+    def from_pretrained(
+        cls, directory: str | Path, device: str = "cpu", languages: frozenset[str] | None = None
+    ) -> ASRScorer:
         """Load an ASR model saved by ``speech train`` (``task: asr_ctc``).
+
+        ``languages``: score exactly these languages with it (the default decides from the
+        model's declared language or vocabulary, see :meth:`covers`).
 
         Raises:
             MissingCheckpointError: no such directory (a ``FileNotFoundError``).
@@ -202,14 +211,18 @@ class ASRScorer:
         ctc = asr.model.config.ctc
         if ctc.unit == "char":
             vocabulary = frozenset(t for t in ctc.tokens if not (t.startswith("<") and t.endswith(">")))
-            return cls(asr, str(d), asr.model.config.language, vocabulary)
-        return cls(asr, str(d), asr.model.config.language, reference=partial(_phoneme_reference, asr.model.text_encoder))
+            return cls(asr, str(d), asr.model.config.language, vocabulary, languages=languages)
+        return cls(asr, str(d), asr.model.config.language, languages=languages,
+                   reference=partial(_phoneme_reference, asr.model.text_encoder))
 
     def covers(self, language: str, texts: list[str]) -> bool:
         """Whether clips of ``language`` are scored (decided once per language, with a note if not)."""
         if language in self._covered:
             return self._covered[language]
-        if self.language is not None:
+        if self.languages is not None:
+            ok = any(_same_language(code, language) for code in self.languages)
+            why = f"it was given only {', '.join(sorted(self.languages))}"
+        elif self.language is not None:
             ok = _same_language(self.language, language)
             why = f"it was trained on {self.language!r}"
         elif self.vocabulary is not None:
@@ -237,17 +250,27 @@ class ASRScorer:
             return ""
 
 
-def score_intelligibility(job: Job, path: Path, scorer: ASRScorer, evaluator: Any, texts: list[str]) -> None:
-    """Fill ``job.result`` with ``cer``, ``wer``, the transcript and edit counts (``None`` if not covered)."""
+def score_intelligibility(
+    job: Job, path: Path, scorers: list[ASRScorer], evaluators: list[Any], texts: list[str]
+) -> None:
+    """Fill ``job.result`` with ``cer``, ``wer``, the transcript and edit counts from the first
+    scorer that covers the job's language (``None`` when none does). Where the job has a real
+    clip of the same sentence, that clip is transcribed too (``asr_counts_real``): the ASR
+    model's own error rate on real speech, the floor the synthesis is measured against."""
     from speech.eval.tts import TTSItem
 
-    if not scorer.covers(job.language, texts):
+    chosen = next(((s, e) for s, e in zip(scorers, evaluators) if s.covers(job.language, texts)), None)
+    if chosen is None:
         job.result.update(cer=None, wer=None, transcript=None)
         return
-    item = TTSItem(id=job.id, synth=path, text=scorer.reference_text(job.text, job.language), language=job.language)
-    res = evaluator.evaluate(item)
+    scorer, evaluator = chosen
+    reference = scorer.reference_text(job.text, job.language)
+    res = evaluator.evaluate(TTSItem(id=job.id, synth=path, text=reference, language=job.language))
     job.result.update(cer=res.metrics["cer"], wer=res.metrics["wer"], transcript=res.transcript,
-                      asr_counts=asdict(res.counts) if res.counts is not None else None)
+                      asr_counts=asdict(res.counts) if res.counts is not None else None, asr_model=scorer.name)
+    if job.reference:
+        real = evaluator.evaluate(TTSItem(id=job.id, synth=Path(job.reference), text=reference, language=job.language))
+        job.result["asr_counts_real"] = asdict(real.counts) if real.counts is not None else None
 
 
 def _asr_evaluator(scorer: ASRScorer) -> Any:
@@ -258,7 +281,11 @@ def _asr_evaluator(scorer: ASRScorer) -> Any:
 
 
 def run_jobs(
-    synth: Synthesizer, jobs: list[Job], real: CutSet, out_dir: str | Path, asr: ASRScorer | None = None
+    synth: Synthesizer,
+    jobs: list[Job],
+    real: CutSet,
+    out_dir: str | Path,
+    asr: ASRScorer | Sequence[ASRScorer] | None = None,
 ) -> list[Job]:
     """Synthesise every job into ``out_dir`` and fill ``job.result`` with its metrics.
 
@@ -267,7 +294,8 @@ def run_jobs(
         jobs: from :func:`build_jobs`.
         real: real clips of the voices (speaker centroids).
         out_dir: where the audio goes.
-        asr: adds ``cer``/``wer`` (see :class:`ASRScorer`); ``None`` skips them.
+        asr: adds ``cer``/``wer`` (see :class:`ASRScorer`); with several models, each clip is
+            scored by the first that covers its language; ``None`` skips them.
     """
     from speech.eval.speaker import SpeakerEncoder
     from speech.eval.spectral import analyze, spectral_scores
@@ -276,7 +304,8 @@ def run_jobs(
     encoder = SpeakerEncoder()
     centroids = voice_centroids(real, encoder.embed)
     voices = sorted(centroids)
-    evaluator = _asr_evaluator(asr) if asr is not None else None
+    scorers = [asr] if isinstance(asr, ASRScorer) else list(asr or [])
+    evaluators = [_asr_evaluator(s) for s in scorers]
     texts: dict[str, list[str]] = defaultdict(list)
     for job in jobs:
         texts[job.language].append(job.text)
@@ -285,8 +314,8 @@ def run_jobs(
         path = save_audio(out / job.set / f"{job.id}.wav", wav, sr)
         job.result["wav"] = str(path)
         job.result["duration"] = len(wav) / sr
-        if asr is not None:
-            score_intelligibility(job, Path(path), asr, evaluator, texts[job.language])
+        if scorers:
+            score_intelligibility(job, Path(path), scorers, evaluators, texts[job.language])
         if job.set == "emotion":
             mel = synth._mel(torch.from_numpy(wav)).unsqueeze(0)
             probs = synth.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
@@ -319,6 +348,7 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
     """
     table: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     counts: dict[str, list[ErrorCounts]] = defaultdict(list)
+    counts_real: dict[str, list[ErrorCounts]] = defaultdict(list)
     transcribed: set[str] = set()
     for job in jobs:
         for key, value in job.result.items():
@@ -329,22 +359,31 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
             transcribed.add(job.set)
             if job.result.get("asr_counts"):
                 counts[job.set].append(ErrorCounts(**job.result["asr_counts"]))
+            if job.result.get("asr_counts_real"):
+                counts_real[job.set].append(ErrorCounts(**job.result["asr_counts_real"]))
     summary: dict[str, dict[str, float | None]] = {
         s: {k: (float(np.sum(v)) if k == "clips" else float(np.mean(v))) for k, v in metrics.items()}
         for s, metrics in table.items()
     }
     for name in transcribed:
-        total = sum(counts[name][1:], counts[name][0]) if counts[name] else None
+        total = _pooled(counts[name])
         summary[name]["cer"] = None if total is None else total.cer
         summary[name]["wer"] = None if total is None else total.wer
+        real = _pooled(counts_real[name])
+        if real is not None:
+            summary[name]["cer_real"] = real.cer
     return summary
+
+
+def _pooled(counts: list[ErrorCounts]) -> ErrorCounts | None:
+    return sum(counts[1:], counts[0]) if counts else None
 
 
 def markdown_table(summaries: dict[str, dict[str, dict[str, float]]]) -> str:
     """One row per (model, set): the figures a model card and RESULTS.md show."""
     cols = ["clips", "sim_target", "sim_other", "speaker_id_correct", "mcd", "emotion_correct"]
     if any("cer" in metrics for sets in summaries.values() for metrics in sets.values()):
-        cols += ["cer", "wer"]
+        cols += ["cer", "wer", "cer_real"]
     head = "| model | set | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 2) + "\n"
     rows = []
     for model, sets in summaries.items():
@@ -363,7 +402,7 @@ def evaluate_synthesizer(
     out_dir: str | Path,
     per_voice: int = 3,
     seed: int = 0,
-    asr: ASRScorer | None = None,
+    asr: ASRScorer | Sequence[ASRScorer] | None = None,
     cross_languages: int | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Build the jobs, run them, write ``results.json`` (per clip) and return the summary.

@@ -27,7 +27,7 @@ from torch.nn import functional as F
 from speech.compat import import_espnet
 from speech.pretrained import PretrainedModel
 from speech.tts.config import TTSModelConfig
-from speech.tts.layers import ConvStack, lengths_to_mask
+from speech.tts.layers import ConvStack, gaussian_upsample, lengths_to_mask
 from speech.tts.modules import (
     EmotionEncoder,
     ResidualEncoder,
@@ -35,6 +35,7 @@ from speech.tts.modules import (
     average_by_duration,
     hard_alignment,
 )
+from speech.tts.speaker_loss import MelSpeakerEmbedder, speaker_consistency_loss
 
 
 @dataclass
@@ -117,6 +118,9 @@ class AcousticModel(PretrainedModel):
         self.register_buffer("speaker_table", torch.zeros(len(c.speakers), c.speaker_dim))
         # Counts optimizer steps for the loss schedules; saved in checkpoints so resume is exact.
         self.register_buffer("training_steps", torch.zeros((), dtype=torch.long))
+        # frozen speaker encoder of the speaker-consistency loss: not a submodule, never saved
+        self._embedder: MelSpeakerEmbedder | None = None
+        self._embedder_device: torch.device | None = None
 
     def set_speaker_table(self, table: torch.Tensor) -> None:
         """Install the speakers' mean d-vectors ``(num_speakers, speaker_dim)``."""
@@ -231,8 +235,15 @@ class AcousticModel(PretrainedModel):
         frame_mask = lengths_to_mask(batch.mel_lengths, t).unsqueeze(1).to(mel_pred.dtype)
         n_frames = frame_mask.sum().clamp(min=1) * mel_pred.size(1)
         out["mel"] = ((mel_pred[:, :, :t] - batch.mel[:, :, :t]).abs() * frame_mask).sum() / n_frames
-        if c.emotion.style_consistency_weight > 0:
-            out["style"] = F.cross_entropy(self.emotion_encoder(mel_pred, batch.mel_lengths), batch.emotion_ids)
+        if c.emotion.style_consistency_weight > 0 or c.loss.speaker_consistency > 0:
+            mel_free, free_lengths = self._decode_free_running(hidden_c, log_dur_pred, pitch_pred, energy_pred, text_mask, cond)
+            if c.emotion.style_consistency_weight > 0:
+                logits = self._frozen_emotion_logits(mel_free, free_lengths)
+                out["style"] = F.cross_entropy(logits, batch.emotion_ids)
+            if c.loss.speaker_consistency > 0:
+                out["speaker_consistency"] = speaker_consistency_loss(
+                    self._speaker_embedder(mel_free.device)(mel_free, free_lengths), batch.speaker_embedding
+                )
 
         w = c.loss
         bin_weight = w.align_binarization if step >= w.binarization_start_step else 0.0
@@ -251,8 +262,61 @@ class AcousticModel(PretrainedModel):
             total = total + c.residual.kl_weight * out["residual_kl"]
         if "style" in out:
             total = total + c.emotion.style_consistency_weight * out["style"]
+        if "speaker_consistency" in out:
+            total = total + c.loss.speaker_consistency * out["speaker_consistency"]
         out["loss"] = total
         return out
+
+    def _decode_free_running(
+        self,
+        hidden_c: torch.Tensor,
+        log_dur_pred: torch.Tensor,
+        pitch_pred: torch.Tensor,
+        energy_pred: torch.Tensor,
+        text_mask: torch.Tensor,
+        cond: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The mel that synthesis would make, from the model's own durations, pitch and energy.
+
+        Durations are upsampled with Gaussians instead of being rounded (see
+        :func:`~speech.tts.layers.gaussian_upsample`), so the consistency losses reach the
+        duration predictor too: speaking rate carries much of an emotion.
+        """
+        hidden_free = (
+            hidden_c
+            + self.pitch_embedding(pitch_pred.unsqueeze(1)).transpose(1, 2)
+            + self.energy_embedding(energy_pred.unsqueeze(1)).transpose(1, 2)
+        )
+        durations = (log_dur_pred.exp() - 1.0).clamp(min=0.0)  # the predictor's log(d + 1) domain
+        frames, lengths = gaussian_upsample(hidden_free, durations, text_mask)
+        mask = lengths_to_mask(lengths, frames.size(1))
+        out = self.decoder(frames + cond.unsqueeze(1), mask)
+        return self.mel_out(out).transpose(1, 2) * mask.unsqueeze(1), lengths
+
+    def _frozen_emotion_logits(self, mel: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Emotion logits through the emotion encoder as a fixed judge: no gradient reaches its
+        weights (so it cannot learn to accept poor output) and batch norm uses its running stats."""
+        enc = self.emotion_encoder
+        norms = [m for m in enc.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        modes = [m.training for m in norms]
+        for m in norms:
+            m.eval()
+        try:
+            params = {k: v.detach() for k, v in enc.named_parameters()}
+            return torch.func.functional_call(enc, params, (mel, lengths))
+        finally:
+            for m, mode in zip(norms, modes):
+                m.train(mode)
+
+    def _speaker_embedder(self, device: torch.device) -> MelSpeakerEmbedder:
+        # built on first use: resemblyzer's weights load only for runs that ask for the loss
+        if self._embedder is None:
+            self._embedder = MelSpeakerEmbedder(self.config.audio, device)
+            self._embedder_device = device
+        elif self._embedder_device != device:
+            self._embedder.to(device)
+            self._embedder_device = device
+        return self._embedder
 
     # ----------------------------------------------------------------------------- inference
     @torch.no_grad()

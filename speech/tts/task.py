@@ -34,6 +34,10 @@ class TTSTaskConfig:
     """safetensors file with one mean d-vector per training speaker (written by the recipe)."""
     max_cut_duration: float = 15.0
     """Longer training utterances are dropped (memory and alignment cost grow with length)."""
+    init_from: str | None = None
+    """Directory of a saved acoustic model whose weights start this run (fine-tuning, e.g. with the
+    consistency losses switched on). Its architecture and vocabularies must equal ``model``'s; the
+    loss settings may differ. Resuming an interrupted run still uses the run's checkpoint."""
 
 
 class _Collate:
@@ -51,6 +55,30 @@ class _Collate:
         return dict(vars(self._collate(cuts)))
 
 
+def init_weights(model: AcousticModel, directory: str) -> None:
+    """Copy a saved acoustic model's weights (and speaker table) into ``model``.
+
+    Raises:
+        ConfigError: the saved model's vocabularies or tensor shapes differ from ``model``'s.
+        MissingCheckpointError, CorruptCheckpointError: as :meth:`AcousticModel.from_pretrained`.
+    """
+    from speech.pretrained import ArchitectureMismatchError, check_state_dict
+    from speech.train.errors import ConfigError
+
+    source = AcousticModel.from_pretrained(directory)
+    for name in ("languages", "speakers", "emotions", "vocab_size"):
+        theirs, ours = getattr(source.config, name), getattr(model.config, name)
+        if theirs != ours:
+            raise ConfigError(f"task_conf.init_from={directory}: its {name} ({theirs}) differ from this run's ({ours})")
+    state = source.state_dict()
+    try:
+        check_state_dict({k: v.shape for k, v in model.state_dict().items()},
+                         {k: tuple(v.shape) for k, v in state.items()}, directory)
+    except ArchitectureMismatchError as e:
+        raise ConfigError(f"task_conf.init_from={directory}: another architecture than this run's model ({e})") from e
+    model.load_state_dict(state)
+
+
 class TTSTask(Task[TTSTaskConfig]):
     """Trains :class:`~speech.tts.model.AcousticModel` (one optimizer)."""
 
@@ -63,6 +91,8 @@ class TTSTask(Task[TTSTaskConfig]):
 
             table = load_file(self.config.speaker_table)["speaker_table"]
             model.set_speaker_table(table)
+        if self.config.init_from:
+            init_weights(model, self.config.init_from)
         return model
 
     def make_collate(self) -> Callable[[CutSet], Mapping[str, Any]]:

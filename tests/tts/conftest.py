@@ -68,3 +68,24 @@ def tiny_config():
         decoder=DecoderConfig(layers=3, kernel_size=9, dropout=0.0),
         variance=VarianceConfig(channels=64, dropout=0.0),
     )
+
+
+@pytest.fixture
+def model_and_batch(featurised):
+    """``make(config) -> (model, batch)``: a seeded model with the fixture's feature statistics."""
+    import torch
+
+    from speech.text.tokenizer import Tokenizer
+    from speech.tts.dataset import TTSCollate
+    from speech.tts.features import feature_stats
+    from speech.tts.model import AcousticModel
+
+    def make(config):
+        stats = feature_stats(featurised)
+        config.pitch_mean, config.pitch_std = stats.pitch_mean, stats.pitch_std
+        config.energy_mean, config.energy_std = stats.energy_mean, stats.energy_std
+        config.speaker_dim = len(next(iter(stats.speaker_embeddings.values())))
+        torch.manual_seed(0)
+        return AcousticModel(config), TTSCollate(Tokenizer(), config)(featurised)
+
+    return make

@@ -95,11 +95,14 @@ def test_cli_reports_pooled_cer_and_wer_per_set(synth_dir: Path, manifests: Path
 
 def test_cer_is_zero_when_the_transcript_is_the_reference(synth: Synthesizer, flite_cuts: CutSet, tmp_path: Path) -> None:
     jobs = build_jobs(flite_cuts, None, synth, per_voice=2)
-    expected = iter([job.text for job in jobs])  # run_jobs scores the jobs in order
+    assert all(job.reference for job in jobs)
+    # run_jobs scores the jobs in order: the synthesised clip, then the real one
+    expected = iter([text for job in jobs for text in (job.text, job.text)])
     perfect = ASRScorer(lambda wav, sr: next(expected), language="en-us")
     run_jobs(synth, jobs, flite_cuts, tmp_path / "perfect", asr=perfect)
     assert [job.result["cer"] for job in jobs] == [0.0] * len(jobs)
-    assert summarise(jobs)["in_language"]["cer"] == 0.0 and summarise(jobs)["in_language"]["wer"] == 0.0
+    summary = summarise(jobs)["in_language"]
+    assert summary["cer"] == 0.0 and summary["wer"] == 0.0 and summary["cer_real"] == 0.0
 
     silent_asr = ASRScorer(lambda wav, sr: "", language="en-us")  # every character deleted
     run_jobs(synth, jobs, flite_cuts, tmp_path / "empty", asr=silent_asr)
@@ -125,6 +128,37 @@ def test_languages_the_asr_model_does_not_cover_get_none_and_a_note(
     assert not cyrillic.covers("en-us", SENTENCES) and latin.covers("en-us", SENTENCES)
     # "en" and "en-us" are the same registered language.
     assert ASRScorer(lambda wav, sr: "", language="en").covers("en-us", SENTENCES)
+
+
+def test_each_clip_goes_to_the_first_model_that_covers_its_language(
+    synth: Synthesizer, flite_cuts: CutSet, tmp_path: Path
+) -> None:
+    jobs = build_jobs(flite_cuts, None, synth, per_voice=1)
+    spanish = ASRScorer(lambda wav, sr: "", name="es-model", languages=frozenset({"es"}))
+    english = ASRScorer(lambda wav, sr: "the", name="en-model", languages=frozenset({"en-us"}))
+    anything = ASRScorer(lambda wav, sr: "", name="catch-all")
+    run_jobs(synth, jobs, flite_cuts, tmp_path / "out", asr=[spanish, english, anything])
+    assert {job.result["asr_model"] for job in jobs} == {"en-model"}
+    assert all(0.0 < job.result["cer"] < 1.0 for job in jobs)  # "the" is a little of each sentence
+    # the real clips were transcribed by the same model: the same transcript, the same edits
+    assert all(job.result["asr_counts_real"] == job.result["asr_counts"] for job in jobs)
+
+
+def test_cli_takes_several_models_with_their_languages(
+    synth_dir: Path, manifests: Path, asr_en: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    es_model = _save_asr(tmp_path / "asr_es", language=None)
+    args = ["--model", str(synth_dir), "--manifests", str(manifests),
+            "--asr-model", f"es,fr={es_model}", "--asr-model", f"en={asr_en}"]
+    results = _evaluate(args, tmp_path / "out")
+    assert {c["result"]["asr_model"] for c in results["clips"]} == {str(asr_en)}
+    assert results["summary"]["in_language"]["cer_real"] >= 0.0
+    assert "cer_real" in (tmp_path / "out" / "RESULTS.md").read_text(encoding="utf-8")
+    # a misspelt language is named before anything is synthesised
+    assert main(["tts-evaluate", "--model", str(synth_dir), "--manifests", str(manifests), "--out",
+                 str(tmp_path / "bad"), "--asr-model", f"klingon={asr_en}"]) == 2
+    assert "klingon" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_phoneme_asr_models_are_scored_on_phonemes(tmp_path: Path) -> None:

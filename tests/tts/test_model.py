@@ -3,9 +3,6 @@ import pytest
 import torch
 
 from speech.pretrained import ArchitectureMismatchError, CorruptCheckpointError, ModelTypeMismatchError
-from speech.text.tokenizer import Tokenizer
-from speech.tts.dataset import TTSCollate
-from speech.tts.features import feature_stats
 from speech.tts.layers import gradient_reversal
 from speech.tts.model import AcousticModel
 from speech.tts.modules import SpeakerAdversary, average_by_duration
@@ -47,32 +44,21 @@ def test_average_by_duration_respects_valid_frames():
     assert torch.allclose(out, torch.tensor([[1.5, 4.0, 0.0]]))
 
 
-def _model_and_batch(featurised, config):
-    stats = feature_stats(featurised)
-    config.pitch_mean, config.pitch_std = stats.pitch_mean, stats.pitch_std
-    config.energy_mean, config.energy_std = stats.energy_mean, stats.energy_std
-    config.speaker_dim = len(next(iter(stats.speaker_embeddings.values())))
-    torch.manual_seed(0)
-    model = AcousticModel(config)
-    batch = TTSCollate(Tokenizer(), config)(featurised)
-    return model, batch
-
-
-def test_features_and_batch_are_consistent(featurised, tiny_config):
+def test_features_and_batch_are_consistent(featurised, tiny_config, model_and_batch):
     cut = featurised[0]
     mel, pitch = cut.load_custom("mel"), cut.load_custom("pitch")
     assert mel.shape[1] == 80 and pitch.shape == (mel.shape[0],)
     assert (pitch > 0).mean() > 0.3  # speech is mostly voiced
     assert np.all(np.exp(pitch[pitch > 0]) > 60) and np.all(np.exp(pitch[pitch > 0]) < 600)
-    _, batch = _model_and_batch(featurised, tiny_config)
+    _, batch = model_and_batch(tiny_config)
     assert batch.mel.shape[0] == len(featurised) and batch.mel.shape[1] == 80
     assert int(batch.mel_lengths.max()) == batch.mel.shape[2]
     assert set(batch.speaker_ids.tolist()) == {0, 1} and set(batch.emotion_ids.tolist()) == {0, 1}
 
 
 @pytest.mark.heavy
-def test_tiny_model_overfits_real_speech(featurised, tiny_config):
-    model, batch = _model_and_batch(featurised, tiny_config)
+def test_tiny_model_overfits_real_speech(tiny_config, model_and_batch):
+    model, batch = model_and_batch(tiny_config)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     first = None
     for step in range(60):
@@ -96,8 +82,8 @@ def test_tiny_model_overfits_real_speech(featurised, tiny_config):
     assert mel.shape[1] == 80 and torch.isfinite(mel).all()
 
 
-def test_save_load_round_trip_and_errors(featurised, tiny_config, tmp_path):
-    model, batch = _model_and_batch(featurised, tiny_config)
+def test_save_load_round_trip_and_errors(tiny_config, tmp_path, model_and_batch):
+    model, batch = model_and_batch(tiny_config)
     model.eval()
     model.save_pretrained(tmp_path / "m")
     loaded = AcousticModel.from_pretrained(tmp_path / "m").eval()
