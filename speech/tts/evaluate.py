@@ -319,7 +319,8 @@ def run_jobs(
         if job.set == "emotion":
             mel = synth._mel(torch.from_numpy(wav)).unsqueeze(0)
             probs = synth.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
-            job.result["emotion_correct"] = float(synth.emotions[int(probs.argmax())] == job.emotion)
+            job.result["emotion_predicted"] = synth.emotions[int(probs.argmax())]
+            job.result["emotion_correct"] = float(job.result["emotion_predicted"] == job.emotion)
             continue
         if job.voice in centroids:
             emb = encoder.embed(wav, sr)
@@ -372,6 +373,13 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
         real = _pooled(counts_real[name])
         if real is not None:
             summary[name]["cer_real"] = real.cer
+    # per requested emotion: which ones the model can express
+    per_emotion: dict[str, list[float]] = defaultdict(list)
+    for job in jobs:
+        if job.set == "emotion" and "emotion_correct" in job.result:
+            per_emotion[job.emotion].append(job.result["emotion_correct"])
+    for emotion, hits in sorted(per_emotion.items()):
+        summary["emotion"][f"emotion_correct_{emotion}"] = float(np.mean(hits))
     return summary
 
 
@@ -392,7 +400,16 @@ def markdown_table(summaries: dict[str, dict[str, dict[str, float]]]) -> str:
                 vals = [sets[name].get(c) for c in cols]
                 cells = ["" if v is None else (f"{v:.0f}" if c == "clips" else f"{v:.3f}") for c, v in zip(cols, vals)]
                 rows.append(f"| {model} | {name} | " + " | ".join(cells) + " |")
-    return head + "\n".join(rows) + "\n"
+    table = head + "\n".join(rows) + "\n"
+    emotions = sorted({k.removeprefix("emotion_correct_") for sets in summaries.values()
+                       for k in sets.get("emotion", {}) if k.startswith("emotion_correct_")})
+    if emotions:
+        table += "\nEmotion recognised in the output, per requested emotion:\n\n"
+        table += "| model | " + " | ".join(emotions) + " |\n|" + "---|" * (len(emotions) + 1) + "\n"
+        for model, sets in summaries.items():
+            vals = [sets.get("emotion", {}).get(f"emotion_correct_{e}") for e in emotions]
+            table += f"| {model} | " + " | ".join("" if v is None else f"{v:.3f}" for v in vals) + " |\n"
+    return table
 
 
 def evaluate_synthesizer(

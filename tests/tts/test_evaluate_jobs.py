@@ -48,3 +48,21 @@ def test_cross_languages_limits_and_is_reproducible() -> None:
     assert set(per_voice.values()) == {2}
     again = build_jobs(_cuts(), None, SYNTH, per_voice=1, cross_languages=2)
     assert [j.id for j in again] == [j.id for j in jobs]
+
+
+def test_emotion_accuracy_is_reported_per_requested_emotion() -> None:
+    from speech.tts.evaluate import markdown_table, summarise
+
+    jobs = [j for j in build_jobs(_cuts(), None, SYNTH, per_voice=1) if j.set == "emotion"]
+    happy = 0
+    for job in jobs:  # pretend only "sad" is ever recognised, and every other "happy"
+        happy += job.emotion == "happy"
+        hit = job.emotion == "sad" or (job.emotion == "happy" and happy % 2 == 0)
+        job.result.update(emotion_correct=float(hit), emotion_predicted=job.emotion if hit else "neutral")
+    summary = summarise(jobs)["emotion"]
+    assert summary["emotion_correct_sad"] == 1.0 and summary["emotion_correct_angry"] == 0.0
+    assert 0.0 < summary["emotion_correct_happy"] < 1.0
+    per = [summary[f"emotion_correct_{e}"] for e in ("happy", "sad", "angry", "surprised")]
+    assert summary["emotion_correct"] == sum(per) / 4  # equal numbers of each emotion
+    table = markdown_table({"m": {"emotion": summary}})
+    assert "| model | angry | happy | sad | surprised |" in table and "| m | 0.000 |" in table
