@@ -71,7 +71,7 @@ class EmotionConfig:
     encoder_weight: float = 1.0  # classification loss of the reference encoder
     style_consistency_weight: float = 0.0
     """Weight of the style-consistency loss: the frozen emotion encoder must recognise the target
-    emotion in the mel decoded from the model's *own* pitch and energy predictions."""
+    emotion in the mel decoded from the model's *own* durations, pitch and energy."""
 
 
 @dataclass
@@ -94,7 +94,7 @@ class LossWeights:
     binarization_start_step: int = 1000
     speaker_consistency: float = 0.0
     """Weight of ``1 - cos`` between the frozen GE2E embedding of the mel decoded from the model's
-    own pitch and energy predictions and the target d-vector (YourTTS; see ``speaker_loss``)."""
+    own durations, pitch and energy and the target d-vector (YourTTS; see ``speaker_loss``)."""
 
 
 @dataclass

@@ -81,29 +81,3 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
     max_len = int(lengths.max()) if max_len is None else max_len
     return torch.arange(max_len, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
 
-
-def gaussian_upsample(hidden: torch.Tensor, durations: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Differentiable length regulator (Gaussian upsampling, Non-Attentive Tacotron).
-
-    Each token is a Gaussian centred in its span of the timeline (width grows with its duration);
-    every frame is the normalised mixture of the tokens. Unlike repeating each token ``round(d)``
-    times, the output moves smoothly with the durations, so a loss on the frames trains the
-    duration predictor.
-
-    Args:
-        hidden: ``(B, N, D)`` token vectors.
-        durations: ``(B, N)`` non-negative frame counts (float).
-        mask: ``(B, N)`` valid tokens.
-
-    Returns:
-        ``(B, T, D)`` frames and their lengths ``(B,)`` (the rounded total durations, at least 1).
-    """
-    durations = durations * mask
-    ends = durations.cumsum(dim=1)
-    centres = ends - durations / 2
-    sigma = (durations / 2).clamp(min=0.5)
-    lengths = torch.round(ends[:, -1]).long().clamp(min=1)
-    t = torch.arange(int(lengths.max()), device=hidden.device, dtype=hidden.dtype) + 0.5  # frame centres
-    logits = -0.5 * ((t[None, :, None] - centres[:, None, :]) / sigma[:, None, :]) ** 2 - sigma.log()[:, None, :]
-    weights = logits.masked_fill(~mask[:, None, :], float("-inf")).softmax(dim=-1)
-    return weights @ hidden, lengths

@@ -21,7 +21,7 @@ def test_smoke_recipe_runs_all_stages(tmp_path):
     )
     assert r.returncode == 0, r.stderr[-3000:]
     exp = Path(f"{exp}_smoke")
-    for run in ("adv", "noadv"):
+    for run in ("adv", "noadv", "adv_cons"):
         assert (exp / f"synth_{run}" / "acoustic" / "model.safetensors").is_file()
         assert (exp / f"synth_{run}" / "vocoder").is_dir()
     results = json.loads((exp / "eval" / "adversarial" / "results.json").read_text())
@@ -31,4 +31,7 @@ def test_smoke_recipe_runs_all_stages(tmp_path):
     assert -1.0 <= sets["in_language"]["sim_target"] <= 1.0
     assert sets["in_language"]["mcd"] > 0
     table = (exp / "eval" / "RESULTS.md").read_text()
-    assert "no_adversarial" in table and "cross_lingual" in table
+    assert "no_adversarial" in table and "adversarial_consistency" in table and "cross_lingual" in table
+    # the consistency stage started from stage 3's weights and trained with both losses on
+    log = (exp / "tts_adv_cons" / "csv" / "metrics.csv").read_text()
+    assert "valid/style" in log and "valid/speaker_consistency" in log

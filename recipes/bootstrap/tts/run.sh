@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Bootstrap multilingual TTS: corpus -> features -> acoustic models (with and without the
-# adversarial speaker loss) -> vocoder -> packaged synthesizers -> evaluation -> RESULTS.md.
+# adversarial speaker loss) -> consistency fine-tuning -> vocoder -> packaged synthesizers ->
+# evaluation -> RESULTS.md.
 #
 #   ./run.sh                      # everything, full size (hours on 2 CPU cores)
 #   ./run.sh --smoke              # every stage on a few utterances (minutes; what CI runs)
 #   ./run.sh --cpu                # for 2 CPU cores: 130 utterances per voice, conf/tts_cpu.yaml (~1 h per model)
 #   ./run.sh --stage 3 --stop-stage 4   # resume: each stage skips or continues what exists
+#   ./run.sh --stage 8 --asr-model en-us=ASR_DIR   # evaluation with CER (repeatable, [LANGS=]DIR)
 #
 # Stages:
-#   1 corpus     speech data bootstrap-tts          (resumable: finished utterances are kept)
-#   2 features   speech tts-features                (mel, pitch, energy, d-vectors; resumable by shard)
-#   3 acoustic   speech train  (adversarial)        (resumes from exp/*/checkpoints/last.ckpt)
-#   4 ablation   speech train  (no adversarial loss)
-#   5 vocoder    speech vocoder cuts + speech train + export
-#   6 package    speech tts-package                 (acoustic + symbols + vocoder)
-#   7 evaluate   speech tts-evaluate                -> exp/eval/RESULTS.md, copied to ./RESULTS.md
+#   1 corpus       speech data bootstrap-tts        (resumable: finished utterances are kept)
+#   2 features     speech tts-features              (mel, pitch, energy, d-vectors; resumable by shard)
+#   3 acoustic     speech train  (adversarial)      (resumes from exp/*/checkpoints/last.ckpt)
+#   4 ablation     speech train  (no adversarial loss)
+#   5 consistency  speech train  (stage 3's model fine-tuned with the style- and speaker-consistency
+#                  losses on its free-running output: the model that ships)
+#   6 vocoder      speech vocoder cuts + speech train + export
+#   7 package      speech tts-package               (acoustic + symbols + vocoder)
+#   8 evaluate     speech tts-evaluate              -> exp/eval/RESULTS.md, copied to ./RESULTS.md
 set -euo pipefail
 cd "$(dirname "$0")"
-stage=1; stop_stage=7; smoke=false; size=full; workers=2; train_conf=tts; per_speaker=""
-data=data; exp=exp
+stage=1; stop_stage=8; smoke=false; size=full; workers=2; train_conf=tts; per_speaker=""
+data=data; exp=exp; asr=(); ft_steps=250
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2;;
@@ -28,13 +32,14 @@ while [ $# -gt 0 ]; do
     --workers) workers=$2; shift 2;;
     --data) data=$2; shift 2;;
     --exp) exp=$2; shift 2;;
+    --asr-model) asr+=(--asr-model "$2"); shift 2;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
 speech=${SPEECH:-speech}
 langs=""; voc_conf=../../../speech/tts/vocoder/configs/bootstrap_cpu.yaml
 if $smoke; then
-  train_conf=tts_smoke; size=small; langs="--langs en es"; voc_conf=conf/vocoder_smoke.yaml
+  train_conf=tts_smoke; size=small; langs="--langs en es"; voc_conf=conf/vocoder_smoke.yaml; ft_steps=4
   data=${data}_smoke; exp=${exp}_smoke
 fi
 corpus=$data/corpus; feats=$data/feats; configs=$exp/configs
@@ -54,6 +59,16 @@ if [ $stage -le 4 ] && [ $stop_stage -ge 4 ]; then
     task_conf.model.adversarial.enabled=false
 fi
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
+  # A short fine-tuning from stage 3's weights (lower learning rate, same data): the frozen emotion
+  # encoder must recognise the requested emotion, and the frozen GE2E encoder the voice, in what the
+  # model says with its own durations, pitch and energy.
+  $speech train --config "$configs/$train_conf.yaml" exp_dir="$exp/tts_adv_cons" \
+    task_conf.init_from="$exp/tts_adv/model" task_conf.model.emotion.style_consistency_weight=0.5 \
+    task_conf.model.loss.speaker_consistency=1.0 trainer.max_steps=$ft_steps \
+    trainer.val_every_n_steps=$(( (ft_steps + 3) / 4 )) checkpoint.every_n_steps=$(( (ft_steps + 7) / 8 )) \
+    optim.lr=5.0e-4 scheduler.warmup_steps=$(( ft_steps / 20 ))
+fi
+if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
   mkdir -p "$data/vocoder"
   $speech vocoder cuts --manifests "$corpus" --splits train -o "$data/vocoder/train_cuts.jsonl.gz"
   $speech vocoder cuts --manifests "$corpus" --splits dev -o "$data/vocoder/dev_cuts.jsonl.gz"
@@ -61,15 +76,16 @@ if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
     data.train_cuts="$data/vocoder/train_cuts.jsonl.gz" data.valid_cuts="$data/vocoder/dev_cuts.jsonl.gz"
   $speech vocoder export "$exp/vocoder/model" -o "$exp/vocoder/export"
 fi
-if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
-  for run in adv noadv; do
+if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
+  for run in adv noadv adv_cons; do
     $speech tts-package --acoustic "$exp/tts_$run/model" --symbols "$feats/symbols.json" \
       --vocoder "$exp/vocoder/export" --out "$exp/synth_$run"
   done
 fi
-if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
+if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   per_voice=3; $smoke && per_voice=1
   $speech tts-evaluate --model "$exp/synth_adv" --name adversarial --model "$exp/synth_noadv" \
-    --name no_adversarial --manifests "$corpus" --per-voice $per_voice --out "$exp/eval"
+    --name no_adversarial --model "$exp/synth_adv_cons" --name adversarial_consistency \
+    --manifests "$corpus" --per-voice $per_voice --out "$exp/eval" "${asr[@]}"
   $smoke || cp "$exp/eval/RESULTS.md" RESULTS.md  # the smoke table is a test, not a result
 fi
