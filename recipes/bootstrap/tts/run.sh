@@ -18,7 +18,7 @@
 #                  losses on its free-running output: the model that ships)
 #   6 vocoder      speech vocoder cuts + speech train + export
 #   7 package      speech tts-package               (acoustic + symbols + vocoder)
-#   8 evaluate     speech tts-evaluate              -> exp/eval/RESULTS.md, copied to ./RESULTS.md
+#   8 evaluate     speech tts-evaluate + local/prosody_judge.py -> exp/eval/RESULTS.md, copied to ./RESULTS.md
 set -euo pipefail
 cd "$(dirname "$0")"
 stage=1; stop_stage=8; smoke=false; size=full; workers=2; train_conf=tts; per_speaker=""
@@ -87,5 +87,9 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   $speech tts-evaluate --model "$exp/synth_adv" --name adversarial --model "$exp/synth_noadv" \
     --name no_adversarial --model "$exp/synth_adv_cons" --name adversarial_consistency \
     --manifests "$corpus" --per-voice $per_voice --out "$exp/eval" "${asr[@]}"
-  $smoke || cp "$exp/eval/RESULTS.md" RESULTS.md  # the smoke table is a test, not a result
+  if ! $smoke; then  # the smoke corpus is too small to train the judge; its table is a test, not a result
+    # an emotion judge the models never saw (prosodic shifts + logistic regression on real clips)
+    ${PYTHON:-python} local/prosody_judge.py --corpus "$corpus" "$exp"/eval/*/results.json >> "$exp/eval/RESULTS.md"
+    cp "$exp/eval/RESULTS.md" RESULTS.md
+  fi
 fi
