@@ -40,7 +40,6 @@ _APOSTROPHES = {"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'", "ʼ": "
 _CJK_DIGITS = "零一二三四五六七八九"
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_HAS_DIGIT = re.compile(r"\d")
 
 
 def strip_invisible(text: str) -> str:
@@ -214,6 +213,5 @@ def normalize_text(text: str, language: Language) -> str:
         'Hello, I have two cats.'
     """
     text = strip_invisible(text)
-    if _HAS_DIGIT.search(text) is not None:
-        text = expand_numbers(text, language)
+    text = expand_numbers(text, language)
     return normalize_punctuation(text)

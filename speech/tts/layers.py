@@ -80,4 +80,3 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
     """``(B,)`` lengths -> ``(B, max_len)`` bool mask, True at real positions."""
     max_len = int(lengths.max()) if max_len is None else max_len
     return torch.arange(max_len, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
-

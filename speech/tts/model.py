@@ -120,7 +120,6 @@ class AcousticModel(PretrainedModel):
         self.register_buffer("training_steps", torch.zeros((), dtype=torch.long))
         # frozen speaker encoder of the speaker-consistency loss: not a submodule, never saved
         self._embedder: MelSpeakerEmbedder | None = None
-        self._embedder_device: torch.device | None = None
 
     def set_speaker_table(self, table: torch.Tensor) -> None:
         """Install the speakers' mean d-vectors ``(num_speakers, speaker_dim)``."""
@@ -310,12 +309,8 @@ class AcousticModel(PretrainedModel):
     def _speaker_embedder(self, device: torch.device) -> MelSpeakerEmbedder:
         # built on first use: resemblyzer's weights load only for runs that ask for the loss
         if self._embedder is None:
-            self._embedder = MelSpeakerEmbedder(self.config.audio, device)
-            self._embedder_device = device
-        elif self._embedder_device != device:
-            self._embedder.to(device)
-            self._embedder_device = device
-        return self._embedder
+            self._embedder = MelSpeakerEmbedder(self.config.audio)
+        return self._embedder.to(device)
 
     # ----------------------------------------------------------------------------- inference
     @torch.no_grad()

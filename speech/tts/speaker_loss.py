@@ -92,27 +92,20 @@ class MelSpeakerEmbedder:
             crop: embed one random GE2E-sized window (1.6 s) per utterance, the cheap training
                 setting; ``False`` embeds each whole utterance.
         """
-        out = []
+        feats = []
         for b in range(log_mel.size(0)):
-            feats = self.features(log_mel[b : b + 1, :, : int(lengths[b])])
-            if crop and feats.size(1) > _PARTIAL_FRAMES:
-                start = int(torch.randint(0, feats.size(1) - _PARTIAL_FRAMES + 1, ()))
-                feats = feats[:, start : start + _PARTIAL_FRAMES]
-            out.append(feats)
-        if crop:
-            n = min(f.size(1) for f in out)
-            feats = torch.cat([f[:, :n] for f in out])
-        else:
-            feats = nn.utils.rnn.pad_sequence([f[0] for f in out], batch_first=True)
+            f = self.features(log_mel[b : b + 1, :, : int(lengths[b])])[0]
+            if crop and f.size(0) > _PARTIAL_FRAMES:
+                start = int(torch.randint(0, f.size(0) - _PARTIAL_FRAMES + 1, ()))
+                f = f[start : start + _PARTIAL_FRAMES]
+            feats.append(f)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            nn.utils.rnn.pad_sequence(feats, batch_first=True), torch.tensor([f.size(0) for f in feats]),
+            batch_first=True, enforce_sorted=False,
+        )
         # cuDNN's LSTM backward needs training mode; the LSTM has no dropout, so it changes nothing
         self.lstm.train()
-        if crop:
-            _, (hidden, _) = self.lstm(feats)
-        else:
-            packed = nn.utils.rnn.pack_padded_sequence(
-                feats, torch.tensor([f.size(1) for f in out]), batch_first=True, enforce_sorted=False
-            )
-            _, (hidden, _) = self.lstm(packed)
+        _, (hidden, _) = self.lstm(packed)  # hidden comes back in the batch's order
         return F.normalize(torch.relu(self.linear(hidden[-1])), dim=-1)
 
 
