@@ -8,8 +8,6 @@ repeated text costs nothing. Batches are phonemised with one backend call per la
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -20,19 +18,9 @@ from speech.text.backends import BACKENDS, G2PBackend
 from speech.text.languages import Language, get_language
 from speech.text.markup import split_language_spans
 from speech.text.normalize import normalize_text, script_fraction, strip_invisible
+from speech.text.phonemes import tidy_ipa
 
 logger = logging.getLogger(__name__)
-
-
-_SPACE_BEFORE_BREAK = re.compile(r"\s+([,.?!])")
-
-
-def _tidy_ipa(ipa: str) -> str:
-    """NFD, one space between words, none before a break mark (backends differ on all three).
-
-    NFD makes one phone one string: espeak-ng writes nasal u both as U+0169 and as u + U+0303.
-    """
-    return _SPACE_BEFORE_BREAK.sub(r"\1", " ".join(unicodedata.normalize("NFD", ipa).split()))
 
 
 class ScriptMismatchWarning(UserWarning):
@@ -187,7 +175,7 @@ class Frontend:
             if len(ipas) != len(norms):
                 raise RuntimeError(f"G2P backend for {code} returned {len(ipas)} results for {len(norms)} texts")
             for norm, ipa in zip(norms, ipas):
-                fresh[(code, norm)] = _tidy_ipa(ipa)
+                fresh[(code, norm)] = tidy_ipa(ipa)
         out: list[list[PhonemeSpan]] = []
         for spans in all_spans:
             result = []

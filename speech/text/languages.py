@@ -151,6 +151,8 @@ def get_language(name: str | Language) -> Language:
     """
     if isinstance(name, Language):
         return name
+    if isinstance(name, str) and name in _BY_ALIAS:  # the common case: a canonical code
+        return _BY_ALIAS[name]
     if not isinstance(name, str) or not name.strip():
         raise UnknownLanguageError(f"language must be a non-empty string, got {name!r}")
     key = _key(name)

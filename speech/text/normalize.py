@@ -62,19 +62,27 @@ def strip_invisible(text: str) -> str:
 _TRANSLATION = str.maketrans({**_PUNCT_MAP, **_APOSTROPHES, **{ch: " " for ch in _DROP}})
 
 
-_SPACE_BEFORE_MARK = re.compile(r"\s+([,.?!])")
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[,.?!])")
 _MARK_RUNS = re.compile(r"([,.?!])[,.]+|,([.?!])")  # ",," "..", ".," -> first; ",." -> "."
 _NO_SPACE_AFTER_MARK = re.compile(r"([,.?!])(?=[^\s\d,.?!])")
 _SPACED_HYPHEN = re.compile(r"\s+-\s+")
 
 
+# Guards that let the common sentence skip the work: str.translate looks every character up in a
+# dict once the text is not ASCII, and each substitution scans the whole text.
+_TRANSLATED = re.compile("[" + re.escape("".join(chr(c) for c in _TRANSLATION)) + "]")
+_IRREGULAR = re.compile(r"\s[-,.?!]|[,.?!](?=[^\s\d])")
+
+
 def normalize_punctuation(text: str) -> str:
     """Map punctuation onto the break marks ``, . ? !``, drop quotes/brackets, tidy spacing."""
-    text = text.translate(_TRANSLATION)
-    text = _SPACED_HYPHEN.sub(", ", text)  # a spaced hyphen is a dash
-    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
-    text = _MARK_RUNS.sub(lambda m: m.group(1) or m.group(2), text)
-    text = _NO_SPACE_AFTER_MARK.sub(r"\1 ", text)  # "a,b" -> "a, b", but 3.5 stays
+    if _TRANSLATED.search(text):
+        text = text.translate(_TRANSLATION)
+    if _IRREGULAR.search(text):  # a space before a mark, a spaced hyphen, a mark run, "a,b"
+        text = _SPACED_HYPHEN.sub(", ", text)  # a spaced hyphen is a dash
+        text = _SPACE_BEFORE_MARK.sub("", text)
+        text = _MARK_RUNS.sub(lambda m: m.group(1) or m.group(2), text)
+        text = _NO_SPACE_AFTER_MARK.sub(r"\1 ", text)  # "a,b" -> "a, b", but 3.5 stays
     # a text never starts with a pause
     return " ".join(text.lstrip(" ,.?!").split())
 

@@ -61,8 +61,8 @@ def _symbol_pattern() -> re.Pattern[str]:
     mod = f"[{_modifier_class()}]"
     base = rf"[^\s{re.escape(_MARKS + _BREAKS + _DIGITS)}]"
     return re.compile(
-        rf"[{''.join(sorted(TONE_LETTERS))}]+"  # a tone contour
-        rf"|{base}{mod}*(?:[{_TIES}]{base}?{mod}*)*"  # a phone, affricates included
+        rf"{base}{mod}*(?:[{_TIES}]{base}?{mod}*)*"  # a phone, affricates included (most matches)
+        rf"|[{''.join(sorted(TONE_LETTERS))}]+"  # a tone contour
         r"|\s+"  # a word boundary
         r"|."  # a prosodic mark, break mark, tone digit or a stray modifier
     )
@@ -71,11 +71,24 @@ def _symbol_pattern() -> re.Pattern[str]:
 _SPACE_BEFORE_BREAK = re.compile(rf"\s+(?=[{re.escape(_BREAKS)}])")
 
 
+def tidy_ipa(ipa: str) -> str:
+    """NFD, one space between words, none before a break mark (G2P backends differ on all three).
+
+    NFD makes one phone one string: espeak-ng writes nasal u both as U+0169 and as u + U+0303.
+    """
+    return _SPACE_BEFORE_BREAK.sub("", " ".join(unicodedata.normalize("NFD", ipa).split()))
+
+
 def split_phonemes(ipa: str) -> list[str]:
     """Split an IPA string into phoneme, prosodic-mark and break symbols (see module docstring).
 
-    Whitespace runs become one word boundary; boundaries before break marks or at the ends are
-    dropped, so ``"a , b"`` and ``"a, b"`` give the same symbols.
+    The string is tidied first (:func:`tidy_ipa`): whitespace runs become one word boundary, and
+    boundaries before break marks or at the ends are dropped, so ``"a , b"`` and ``"a, b"`` give
+    the same symbols.
     """
-    # after tidying, every whitespace match is a single " ", the word boundary itself
-    return _symbol_pattern().findall(_SPACE_BEFORE_BREAK.sub("", " ".join(ipa.split())))
+    return split_tidy_phonemes(tidy_ipa(ipa))
+
+
+def split_tidy_phonemes(ipa: str) -> list[str]:
+    """:func:`split_phonemes` for IPA that is already tidy, as the front-end's spans are."""
+    return _symbol_pattern().findall(ipa)

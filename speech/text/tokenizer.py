@@ -18,7 +18,7 @@ import numpy as np
 
 from speech.text.frontend import Frontend, PhonemeSpan
 from speech.text.languages import Language, get_language
-from speech.text.phonemes import WORD_BOUNDARY, split_phonemes
+from speech.text.phonemes import WORD_BOUNDARY, split_tidy_phonemes
 from speech.text.symbols import DEFAULT_TABLE_FILE, PAD_ID, UNK_ID, SymbolTable
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class Tokenizer:
         get = self.symbols.mapping.get
         for k, span in enumerate(spans):
             start = len(ids)
-            phones = split_phonemes(span.phonemes)
+            phones = split_tidy_phonemes(span.phonemes)  # spans come tidy from the front-end
             if k:
                 phones.insert(0, WORD_BOUNDARY)
             phones.insert(1 if k else 0, get_language(span.language).tag)

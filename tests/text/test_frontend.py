@@ -47,6 +47,24 @@ def test_stress_and_tone_are_kept(frontend):
     assert any(d in frontend.phonemize("Việt Nam", "vi")[0].phonemes for d in "123456")
 
 
+@pytest.mark.parametrize(
+    "lang, text, marks",
+    [
+        ("en-us", "Wait?! No, no, no.", ["?!", ",", ",", "."]),
+        ("ru", "Привет, мир! Как дела?", [",", "!", "?"]),  # the next clause starts with 2 bytes
+        ("hi", "नमस्ते, आप कैसे हैं? ठीक।", [",", "?", "."]),  # 3-byte characters
+        ("de", "Ja. Nein, doch", [".", ","]),  # no mark at the end: none invented
+    ],
+)
+def test_break_marks_come_back_from_espeak_clauses(frontend, lang, text, marks):
+    """espeak-ng ends a clause at each mark and reads one character ahead; every mark is kept,
+    attached to the word before it, and none is made up."""
+    ipa = frontend.phonemize(text, lang)[0].phonemes
+    found = [w[len(w.rstrip(",.?!")) :] for w in ipa.split() if w[-1] in ",.?!"]
+    assert found == marks
+    assert not any(w.strip(",.?!") == "" for w in ipa.split())
+
+
 def test_mandarin_backend_reads_polyphones_in_context(frontend):
     # 行 is hang2 in 银行 (bank) and xing2 in 行走 (walk); espeak-ng reads both the same
     bank = frontend.phonemize("银行", "cmn")[0].phonemes

@@ -3,6 +3,7 @@ ships, so no Debian espeak-ng package is needed."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import re
 from collections.abc import Sequence
@@ -34,31 +35,34 @@ def configure_espeak_library() -> str:
 
 
 # espeak-ng leaks internal marks into some voices' IPA: '"' and "^" (Russian) and a "?" inside a word
-# (Danish); "_" separates phonemes on some versions; "(en)" flags a switch to another voice for a
-# foreign word. None of these is speech.
-_INTERNAL_MARKS = re.compile(r'"|\^|_+|\?(?=\w)|\([a-z]{2,3}(?:-[a-z0-9]+)*\)')
-_BREAKS = re.compile(r"\s*([,.?!])\s*")
-_MARKS = frozenset(",.?!")
+# (Danish); "(en)" flags a switch to another voice for a foreign word. None of these is speech.
+_INTERNAL_MARKS = re.compile(r'"|\^|\?(?=\w)|\([a-z]{2,3}(?:-[a-z0-9]+)*\)')
+# espeak-ng leaves the text pointer one character into the next clause (it reads ahead): a clause
+# ended at a break mark when its consumed text ends with the mark, a space and that character.
+_CLAUSE_MARK = re.compile(rb"([,.?!]+)\s?\S{0,4}$")  # a UTF-8 character is 1-4 bytes
+_IPA = 0x02  # espeak_TextToPhonemes phonememode: IPA, no separator between phonemes
+_UTF8 = 1  # textmode: espeakCHARS_UTF8
 
 
 class EspeakBackend:
     """G2P with espeak-ng: stress kept, tones kept (as espeak's tone digits), punctuation kept.
 
-    Uses phonemizer's binding to the espeak-ng library (``EspeakWrapper``) directly. The text
-    arrives normalised, with only the break marks ``, . ? !``, so the backend splits at those marks
-    itself, phonemises each clause and puts the marks back; that skips phonemizer's general
-    punctuation and word-count bookkeeping, which cost more than espeak-ng itself.
+    Calls ``espeak_TextToPhonemes`` on the library copy that phonemizer's ``EspeakWrapper`` loads
+    for each voice. espeak-ng returns one clause per call and moves the text pointer past the
+    clause; the break mark that ended the clause is read back from the consumed text. One pass per
+    text and no Python between clauses: phonemizer's own punctuation and word-count bookkeeping
+    cost more than espeak-ng itself, and splitting the text at the marks first made more calls.
     """
 
     name = "espeak"
 
     def __init__(self) -> None:
         configure_espeak_library()
-        self._wrappers: dict[str, Any] = {}
+        self._voices: dict[str, tuple[Any, Any]] = {}  # voice -> (wrapper, espeak_TextToPhonemes)
 
-    def _wrapper(self, language: Language) -> Any:
+    def _function(self, language: Language) -> Any:
         voice = language.espeak_voice
-        if voice not in self._wrappers:
+        if voice not in self._voices:
             from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
             wrapper = EspeakWrapper()  # each instance loads its own copy of the library
@@ -68,25 +72,35 @@ class EspeakBackend:
                 raise BackendUnavailableError(
                     f"espeak-ng has no voice {voice!r} for {language.code}: {e}"
                 ) from e
-            self._wrappers[voice] = wrapper
-        return self._wrappers[voice]
+            # phonemizer re-declares the ctypes signature on every call; declare it once here
+            # (the wrapper is kept: it owns the library copy and unloads it when collected)
+            fn = wrapper._espeak._library.espeak_TextToPhonemes
+            fn.restype = ctypes.c_char_p
+            fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+            self._voices[voice] = (wrapper, fn)
+        return self._voices[voice][1]
 
-    def _one(self, text: str, wrapper: Any) -> str:
-        words: list[str] = []
-        for piece in _BREAKS.split(text):
-            if not piece:
-                continue
-            if piece in _MARKS and words:
-                words[-1] += piece  # a break mark sticks to the word before it
-            elif piece in _MARKS:
-                words.append(piece)
-            else:
-                words += _INTERNAL_MARKS.sub("", wrapper.text_to_phonemes(piece)).split()
-        return " ".join(words)
+    @staticmethod
+    def _one(text: str, fn: Any) -> str:
+        data = text.encode("utf8")
+        base = ctypes.c_char_p(data)  # espeak-ng only reads the text; Python keeps it alive
+        start = ctypes.cast(base, ctypes.c_void_p).value
+        ptr = ctypes.c_void_p(start)
+        ref = ctypes.byref(ptr)
+        clauses: list[bytes] = []
+        done = 0
+        while ptr.value is not None:
+            out = fn(ref, _UTF8, _IPA) or b""
+            end = len(data) if ptr.value is None else ptr.value - start
+            # search only the clause's last bytes: mark run, space, read-ahead character
+            found = _CLAUSE_MARK.search(data, max(done, end - 12), end)
+            clauses.append(out + found.group(1) if found else out)  # a mark sticks to its word
+            done = end
+        return _INTERNAL_MARKS.sub("", b" ".join(clauses).decode())
 
     def phonemize(self, texts: Sequence[str], language: Language) -> list[str]:
         """IPA for each text (see :class:`~speech.text.backends.base.G2PBackend`)."""
         if not texts:
             return []
-        wrapper = self._wrapper(language)
-        return [self._one(t, wrapper) if t.strip() else "" for t in texts]
+        fn = self._function(language)
+        return [self._one(t, fn) if t.strip() else "" for t in texts]
