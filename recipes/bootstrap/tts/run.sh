@@ -5,7 +5,8 @@
 #
 #   ./run.sh                      # everything, full size (hours on 2 CPU cores)
 #   ./run.sh --smoke              # every stage on a few utterances (minutes; what CI runs)
-#   ./run.sh --cpu                # for 2 CPU cores: 130 utterances per voice, conf/tts_cpu.yaml (~1 h per model)
+#   ./run.sh --cpu                # for 2 CPU cores: conf/tts_cpu.yaml (~45 min per model; features ~20 min)
+#   ./run.sh --cpu --max-per-speaker 130   # the same on a fixed random subset of each voice
 #   ./run.sh --stage 3 --stop-stage 4   # resume: each stage skips or continues what exists
 #   ./run.sh --stage 8 --asr-model en-us=ASR_DIR   # evaluation with CER (repeatable, [LANGS=]DIR)
 #
@@ -28,7 +29,8 @@ while [ $# -gt 0 ]; do
     --stage) stage=$2; shift 2;;
     --stop-stage) stop_stage=$2; shift 2;;
     --smoke) smoke=true; shift;;
-    --cpu) train_conf=tts_cpu; per_speaker="--max-per-speaker 130"; shift;;
+    --cpu) train_conf=tts_cpu; shift;;
+    --max-per-speaker) per_speaker="--max-per-speaker $2"; shift 2;;
     --workers) workers=$2; shift 2;;
     --data) data=$2; shift 2;;
     --exp) exp=$2; shift 2;;
