@@ -85,10 +85,10 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   done
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
-  per_voice=3; $smoke && per_voice=1
+  sizes=(--per-voice 2 --cross-languages 2); $smoke && sizes=(--per-voice 1)  # RESULTS.md's sizes
   $speech tts-evaluate --model "$exp/synth_adv" --name adversarial --model "$exp/synth_noadv" \
     --name no_adversarial --model "$exp/synth_adv_cons" --name adversarial_consistency \
-    --manifests "$corpus" --per-voice $per_voice --out "$exp/eval" "${asr[@]}"
+    --manifests "$corpus" "${sizes[@]}" --out "$exp/eval" "${asr[@]}"
   if ! $smoke; then  # the smoke corpus is too small to train the judge; its table is a test, not a result
     # an emotion judge the models never saw (prosodic shifts + logistic regression on real clips)
     ${PYTHON:-python} local/prosody_judge.py --corpus "$corpus" "$exp"/eval/*/results.json >> "$exp/eval/RESULTS.md"
