@@ -74,7 +74,12 @@ class EspeakBackend:
                 ) from e
             # phonemizer re-declares the ctypes signature on every call; declare it once here
             # (the wrapper is kept: it owns the library copy and unloads it when collected)
-            fn = wrapper._espeak._library.espeak_TextToPhonemes
+            try:
+                fn = wrapper._espeak._library.espeak_TextToPhonemes
+            except AttributeError as e:  # phonemizer's internals moved (written against 3.4)
+                raise BackendUnavailableError(
+                    f"this phonemizer version hides the espeak-ng library ({e}); install the pinned phonemizer (constraints.txt)"
+                ) from e
             fn.restype = ctypes.c_char_p
             fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
             self._voices[voice] = (wrapper, fn)
