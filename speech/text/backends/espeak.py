@@ -78,7 +78,8 @@ class EspeakBackend:
                 fn = wrapper._espeak._library.espeak_TextToPhonemes
             except AttributeError as e:  # phonemizer's internals moved (written against 3.4)
                 raise BackendUnavailableError(
-                    f"this phonemizer version hides the espeak-ng library ({e}); install the pinned phonemizer (constraints.txt)"
+                    f"this phonemizer version hides the espeak-ng library ({e}); "
+                    "install the pinned phonemizer (constraints.txt)"
                 ) from e
             fn.restype = ctypes.c_char_p
             fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
