@@ -24,6 +24,27 @@ def test_quotes_and_dashes_become_pauses_or_disappear():
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Hello , world .", "Hello, world."),  # space before a mark
+        ("one - two", "one, two"),  # spaced hyphen
+        ("well-known fact", "well-known fact"),  # a hyphen inside a word stays
+        ("Wait.. what,, now.,", "Wait. what, now."),  # mark runs
+        ("x ,.y", "x, y"),
+        ("a,b and 3.5 or 3,5", "a, b and 3.5 or 3,5"),  # no space after a mark, but not in numbers
+        ("Yes ,no", "Yes, no"),
+        ("Really?!", "Really?!"),
+        (", leading", "leading"),
+        ("Bonjour : « ça va ? »", "Bonjour, ça va?"),  # non-ASCII marks, then spacing
+    ],
+)
+def test_irregular_spacing_and_mark_runs_are_tidied(text, expected):
+    # normalize_punctuation skips its substitutions when a quick search finds nothing to fix:
+    # each of these must still be found
+    assert normalize_punctuation(text) == expected
+
+
+@pytest.mark.parametrize(
     "lang, text, expected",
     [
         ("en", "I have 3 cats", "I have three cats"),
