@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/setup-system.sh scripts/debian-
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "pip==24.2"
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/speech assets install
 	touch $@
 
 setup: $(STAMP)

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t wanted < <(grep -v '^\s*#' scripts/debian-packages.txt | sed '/^\s*$/d')
 missing=()
+# npm (for `npm pack kokoro-js`): Debian's package, unless Node.js already brings its own npm.
+command -v npm >/dev/null || wanted+=(npm)
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
