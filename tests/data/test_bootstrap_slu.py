@@ -13,11 +13,16 @@ from speech.data.bootstrap.slu import (
     ASR_CORPUS,
     CORPUS,
     FSC_INTENTS,
+    HELDOUT_PHRASING_MIN,
+    PHRASING_SPLIT,
     SLUBootstrapConfig,
     assign_speaker_splits,
     build_slu_corpus,
+    intent_key,
     load_phrases,
+    plan_slu,
     slu_languages,
+    split_phrasings,
 )
 from speech.data.bootstrap.voices import slu_voices
 from speech.data.manifests import load_manifests
@@ -60,6 +65,63 @@ def test_phrase_file_errors(tmp_path):
         load_phrases("en", placeholder)
 
 
+@pytest.mark.parametrize("lang", ["en-us", "es", "fr", "de"])
+def test_heldout_phrasings_are_disjoint_seeded_and_cover_every_intent(lang):
+    a = split_phrasings(lang, 0)
+    assert a == split_phrasings(lang, 0) and a != split_phrasings(lang, 1)
+    phrases = load_phrases(lang)
+    seen_texts = {t.lower() for texts in a.seen.values() for t in texts}
+    for intent in FSC_INTENTS:
+        held, seen = a.heldout[intent], a.seen[intent]
+        assert len(held) >= max(HELDOUT_PHRASING_MIN, round(0.2 * len(phrases[intent])))
+        assert len(seen) >= len(held)
+        assert sorted(held + seen) == sorted(phrases[intent])
+        # not even another intent's seen list holds a held-out phrasing
+        assert not {t.lower() for t in held} & seen_texts, intent
+    # a location template is held out in all three rooms (same position in each room's list)
+    for obj, action in (("lights", "activate"), ("heat", "decrease")):
+        positions = [[phrases[(action, obj, room)].index(t) for t in a.heldout[(action, obj, room)]]
+                     for room in ("kitchen", "bedroom", "washroom")]
+        assert positions[0] == positions[1] == positions[2]
+
+
+def test_heldout_phrasing_errors(tmp_path):
+    small = tmp_path / "few.yaml"
+    body = "".join(f"  {intent_key(i)}: [{', '.join(f'{intent_key(i)} v{k}' for k in range(3))}]\n"
+                   for i in FSC_INTENTS)
+    small.write_text("language: en-us\nlocations: {kitchen: {in: k}, bedroom: {in: b}, washroom: {in: w}}\n"
+                     "intents:\n" + body, encoding="utf-8")
+    with pytest.raises(SentenceFileError, match="too few to hold out 3"):
+        split_phrasings("en", 0, path=small)
+    assert {len(v) for v in split_phrasings("en", 0, minimum=1, path=small).heldout.values()} == {1}
+    with pytest.raises(ValueError, match="phrasing_share"):
+        SLUBootstrapConfig(out_dir=str(tmp_path), phrasing_share=1.0)
+
+
+@pytest.mark.parametrize("size", ["small", "full"])
+def test_plan_keeps_heldout_phrasings_out_of_train_and_dev(tmp_path, size):
+    cfg = SLUBootstrapConfig(out_dir=str(tmp_path), langs=["en-us", "es"], size=size, progress=False)
+    planned, speakers = plan_slu(cfg, ["en-us", "es"])
+    again, _ = plan_slu(cfg, ["en-us", "es"])
+    assert [(p.job.id, p.split) for p in planned] == [(p.job.id, p.split) for p in again]
+    for lang in ("en-us", "es"):
+        held = {t for texts in split_phrasings(lang, 0).heldout.values() for t in texts}
+        mine = [p for p in planned if p.job.voice.language == lang]
+        by_split = {s: [p for p in mine if p.split == s] for s in (*SPLITS, PHRASING_SPLIT)}
+        for split in SPLITS:
+            assert by_split[split] and not {p.job.text for p in by_split[split]} & held, split
+        phrasing = by_split[PHRASING_SPLIT]
+        assert {p.job.text for p in phrasing} <= held
+        assert {tuple(p.custom["intent"].values()) for p in phrasing} == set(FSC_INTENTS)
+        # spoken by the test speakers only (new voices and new wordings at once)
+        assert {p.job.voice.speaker for p in phrasing} == set(speakers[lang]["test"])
+        assert speakers[lang][PHRASING_SPLIT] == speakers[lang]["test"]
+        if size == "full":
+            # three readings of each intent per test speaker, rotating over the held-out phrasings
+            assert len(phrasing) == 3 * len(FSC_INTENTS) * len(speakers[lang]["test"])
+            assert len({p.job.text for p in phrasing}) == len(held)
+
+
 def test_speaker_splits_are_disjoint_and_seeded():
     persons = [f"p{i}" for i in range(20)]
     a = assign_speaker_splits(persons, 0)
@@ -75,7 +137,7 @@ def test_small_slu_build(tmp_path):
                              augment=("noise", "speed", "reverb"), asr_langs=["fr"], progress=False)
     report = build_slu_corpus(cfg)
     identity = {v.speaker: v.identity for lang in slu_languages() for v in slu_voices(lang)}
-    manifests = {s: load_manifests(out, CORPUS, s) for s in SPLITS}
+    manifests = {s: load_manifests(out, CORPUS, s) for s in (*SPLITS, PHRASING_SPLIT)}
     speakers, persons = {}, {}
     for split, (recordings, supervisions) in manifests.items():
         from lhotse.qa import validate_recordings_and_supervisions
@@ -88,6 +150,15 @@ def test_small_slu_build(tmp_path):
             assert set(intent) == {"action", "object", "location"}
             assert (intent["action"], intent["object"], intent["location"]) in FSC_INTENTS
             assert ("augmentation" in sup.custom) == sup.id.endswith("_aug")
+    # the held-out phrasings: test speakers, every intent, texts never spoken in train or dev
+    heldout = {t for lang in ("en-us", "es") for texts in split_phrasings(lang, cfg.seed).heldout.values()
+               for t in texts}
+    phrasing = manifests.pop(PHRASING_SPLIT)[1]
+    assert speakers.pop(PHRASING_SPLIT) == speakers["test"] and {s.text for s in phrasing} <= heldout
+    assert not {s.text for split in ("train", "dev") for s in manifests[split][1]} & heldout
+    for lang in ("en-us", "es"):
+        assert {tuple(s.custom["intent"].values()) for s in phrasing if s.language == lang} == set(FSC_INTENTS)
+    assert report.counts[CORPUS][PHRASING_SPLIT] == len(phrasing) == 2 * len(FSC_INTENTS)
     # speaker-disjoint (and person-disjoint: one espeak variant never spans two splits)
     for a, b in (("train", "dev"), ("train", "test"), ("dev", "test")):
         assert not speakers[a] & speakers[b] and not persons[a] & persons[b]

@@ -3,7 +3,7 @@
 Fluent Speech Commands (FSC; Lugosch et al., 2019) labels each utterance with three slots,
 ``action``, ``object`` and ``location``; their 31 combinations are the intents
 (:data:`FSC_INTENTS`). This corpus keeps those labels exactly and speaks them in several languages
-(``slu_phrases/<code>.yaml``: about eight phrasings per intent and language, written for this
+(``slu_phrases/<code>.yaml``: at least 25 phrasings per intent and language, written for this
 project), so an SLU model trained on one language can be tested on another with the same labels.
 
 Speakers are disjoint between train, dev and test. A speaker here is a *person*: an espeak-ng
@@ -11,11 +11,15 @@ variant (which has the same timbre in every language), or one flite/festival rec
 person is drawn into one split for all languages, so a cross-lingual test never hears a training
 timbre.
 
+Phrasings are split too (:func:`split_phrasings`): a seeded fifth of each intent's phrasings (at
+least three) is never spoken in train, dev or test; the split ``test_phrasing`` has the test
+speakers read only those, to measure whether a model understands wordings it never heard.
+
 Layout of ``out_dir``::
 
     wavs/slu/<language>/<voice>/<id>.wav      (+ <id>_aug.wav with --augment)
     wavs/asr/<language>/<voice>/<id>.wav
-    bootstrap_slu_{recordings,supervisions}_{train,dev,test}.jsonl.gz
+    bootstrap_slu_{recordings,supervisions}_{train,dev,test,test_phrasing}.jsonl.gz
     bootstrap_asr_{recordings,supervisions}_{train,dev,test}.jsonl.gz
     bootstrap_slu_build.json, bootstrap_slu_info.json
 
@@ -87,6 +91,10 @@ FSC_INTENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 SPLIT_SHARES: dict[str, float] = {"train": 0.6, "dev": 0.2, "test": 0.2}
+# Test speakers reading phrasings that train/dev never use: does the model understand new wordings?
+PHRASING_SPLIT = "test_phrasing"
+HELDOUT_PHRASING_SHARE = 0.2
+HELDOUT_PHRASING_MIN = 3
 
 SIZE_PRESETS: dict[str, dict[str, int | None]] = {
     # speakers_per_split: cap per language and split (None = all); per_speaker: utterances each.
@@ -100,12 +108,11 @@ def intent_key(intent: tuple[str, str, str]) -> str:
     return "|".join(intent)
 
 
-def load_phrases(language: str, path: Path | None = None) -> dict[tuple[str, str, str], list[str]]:
-    """The phrasings of every FSC intent in ``language``, locations expanded.
+def _read_phrase_file(language: str, path: Path | None) -> dict[tuple[str, str, str], list[tuple[str, str]]]:
+    """Every FSC intent's phrasings as ``(template key, text)`` pairs, locations expanded.
 
-    Raises:
-        SentenceFileError: the file is missing or malformed, a location placeholder is unknown,
-            or the intents are not exactly :data:`FSC_INTENTS` (the message lists the difference).
+    The template key is the intent key as written in the file plus the unexpanded phrase, so the
+    three locations of one ``{in}`` template share it (see :func:`split_phrasings`).
     """
     from speech.text.languages import get_language
 
@@ -121,7 +128,7 @@ def load_phrases(language: str, path: Path | None = None) -> dict[tuple[str, str
     locations = data.get("locations") or {}
     if set(locations) != set(LOCATIONS):
         raise SentenceFileError(f"{p}: 'locations' must define exactly {', '.join(LOCATIONS)}")
-    out: dict[tuple[str, str, str], list[str]] = {}
+    out: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     for key, phrases in data["intents"].items():
         parts = str(key).split("|")
         if len(parts) != 3 or not isinstance(phrases, list) or not phrases:
@@ -135,13 +142,13 @@ def load_phrases(language: str, path: Path | None = None) -> dict[tuple[str, str
                     text = str(phrase).format(**forms)
                 except KeyError as e:
                     raise SentenceFileError(f"{p}: phrase {phrase!r} uses unknown placeholder {e}") from e
-                expanded.append(text[:1].upper() + text[1:])
-            if len(set(expanded)) != len(expanded):
+                expanded.append((f"{key}\x1f{phrase}", text[:1].upper() + text[1:]))
+            if len({text for _, text in expanded}) != len(expanded):
                 raise SentenceFileError(f"{p}: intent {key!r} repeats a phrase")
             out[(action, obj, location)] = expanded
     owner: dict[str, tuple[str, str, str]] = {}
-    for intent, texts in out.items():
-        for text in texts:
+    for intent, pairs in out.items():
+        for _, text in pairs:
             if owner.setdefault(text.lower(), intent) != intent:
                 raise SentenceFileError(f"{p}: phrase {text!r} is given for two intents, "
                                         f"{intent_key(owner[text.lower()])} and {intent_key(intent)}")
@@ -151,6 +158,66 @@ def load_phrases(language: str, path: Path | None = None) -> dict[tuple[str, str
         raise SentenceFileError(f"{p}: intents differ from Fluent Speech Commands; missing "
                                 f"{[intent_key(i) for i in missing]}, unknown {[intent_key(i) for i in extra]}")
     return out
+
+
+def load_phrases(language: str, path: Path | None = None) -> dict[tuple[str, str, str], list[str]]:
+    """The phrasings of every FSC intent in ``language``, locations expanded.
+
+    Raises:
+        SentenceFileError: the file is missing or malformed, a location placeholder is unknown,
+            or the intents are not exactly :data:`FSC_INTENTS` (the message lists the difference).
+    """
+    return {intent: [text for _, text in pairs] for intent, pairs in _read_phrase_file(language, path).items()}
+
+
+@dataclass(frozen=True)
+class PhrasingSplit:
+    """The phrasings of one language, divided into those spoken in train/dev/test (``seen``) and
+    those kept for the :data:`PHRASING_SPLIT` only (``heldout``); both keyed by FSC intent."""
+
+    seen: dict[tuple[str, str, str], list[str]]
+    heldout: dict[tuple[str, str, str], list[str]]
+
+
+def split_phrasings(language: str, seed: int, share: float = HELDOUT_PHRASING_SHARE,
+                    minimum: int = HELDOUT_PHRASING_MIN, path: Path | None = None) -> PhrasingSplit:
+    """Hold out a seeded share of each intent's phrasings, never to be spoken in train or dev.
+
+    Phrasings are ranked by a hash of (seed, template) and the lowest ``max(minimum,
+    round(share * n))`` of each intent are held out. A location template (``"Lights on {in}"``)
+    is held out for all three rooms at once: otherwise the model would have heard the same
+    wording with another room, and the held-out test would not measure new phrasings.
+
+    Args:
+        language: a language with an SLU phrase file.
+        seed: the build seed; the same seed gives the same split.
+        share: fraction of each intent's phrasings to hold out, in ``[0, 1)``.
+        minimum: hold out at least this many per intent.
+        path: read this phrase file instead of the packaged one.
+
+    Returns:
+        The seen and held-out phrasings, each list in file order.
+
+    Raises:
+        SentenceFileError: the phrase file is bad, or an intent has too few phrasings to hold out
+            ``minimum`` and keep at least one for training.
+        ValueError: ``share`` or ``minimum`` out of range.
+    """
+    if not 0 <= share < 1 or minimum < 0:
+        raise ValueError(f"held-out phrasing share must be in [0, 1) and minimum >= 0, got {share}, {minimum}")
+    seen: dict[tuple[str, str, str], list[str]] = {}
+    heldout: dict[tuple[str, str, str], list[str]] = {}
+    for intent, pairs in _read_phrase_file(language, path).items():
+        n_held = max(minimum, round(share * len(pairs)))
+        if n_held >= len(pairs):
+            raise SentenceFileError(
+                f"intent {intent_key(intent)} in {language} has {len(pairs)} phrasings: too few to hold "
+                f"out {n_held} and keep some for training; write more phrasings or lower the share")
+        ranked = sorted(pairs, key=lambda pair: float(utterance_rng(seed, "slu-phrasing", pair[0]).uniform()))
+        held = {template for template, _ in ranked[:n_held]}
+        seen[intent] = [text for template, text in pairs if template not in held]
+        heldout[intent] = [text for template, text in pairs if template in held]
+    return PhrasingSplit(seen, heldout)
 
 
 def slu_languages() -> list[str]:
@@ -177,6 +244,8 @@ class SLUBootstrapConfig:
         asr_langs: its languages; ``None`` = the command languages plus Italian.
         allow_missing_voices: build without voices that are not installed.
         progress: show a progress bar.
+        phrasing_share: share of each intent's phrasings held out for the
+            :data:`PHRASING_SPLIT` (at least :data:`HELDOUT_PHRASING_MIN` per intent).
     """
 
     out_dir: str
@@ -189,8 +258,11 @@ class SLUBootstrapConfig:
     asr_langs: list[str] | None = None
     allow_missing_voices: bool = False
     progress: bool = True
+    phrasing_share: float = HELDOUT_PHRASING_SHARE
 
     def __post_init__(self) -> None:
+        if not 0 < self.phrasing_share < 1:
+            raise ValueError(f"phrasing_share must be between 0 and 1, got {self.phrasing_share}")
         if self.size not in SIZE_PRESETS:
             raise ValueError(f"size must be one of {', '.join(SIZE_PRESETS)}, got {self.size!r}")
         bad = [a for a in self.augment if a not in AUGMENTATIONS]
@@ -248,17 +320,40 @@ def _augment_spec(kinds: tuple[str, ...], seed: int, uid: str) -> AugmentSpec:
     )
 
 
-def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[PlannedUtterance], dict[str, dict[str, list[str]]]]:
-    """Every command utterance of the build, and the speakers of each language and split."""
-    preset = SIZE_PRESETS[config.size]
+def _command_job(config: SLUBootstrapConfig, voice: Voice, lang: str, split: str, text: str,
+                 intent: tuple[str, str, str]) -> PlannedUtterance:
+    """One spoken command: its style, paths and (training only) augmentation."""
     out_dir = Path(config.out_dir).resolve()
+    uid = f"{voice.id}_{sentence_id(text)}"
+    style_rng = utterance_rng(config.seed, "slu-style", uid)
+    emotion = pick_emotion(style_rng, EMOTIONS)
+    style = STYLES[emotion].jittered(style_rng)
+    base = out_dir / "wavs" / "slu" / lang / voice.id
+    augment = _augment_spec(config.augment, config.seed, uid) if config.augment and split == "train" else None
+    job = UtteranceJob(
+        id=uid, voice=voice, text=text, style=style, path=str(base / f"{uid}.wav"),
+        seed=config.seed, augment=augment,
+        augment_path=str(base / f"{uid}_aug.wav") if augment else None)
+    return PlannedUtterance(job, split, {
+        "intent": {"action": intent[0], "object": intent[1], "location": intent[2]}})
+
+
+def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[PlannedUtterance], dict[str, dict[str, list[str]]]]:
+    """Every command utterance of the build, and the speakers of each language and split.
+
+    Train, dev and test speak only the seen phrasings of :func:`split_phrasings`; the
+    :data:`PHRASING_SPLIT` has the test speakers read the held-out ones, every intent
+    ``max(1, round(per_speaker / 31))`` times per speaker, rotating through the held-out
+    phrasings from one speaker to the next.
+    """
+    preset = SIZE_PRESETS[config.size]
     voices = {lang: check_voices(slu_voices(lang), config.allow_missing_voices) for lang in langs}
     persons = sorted({v.identity for vs in voices.values() for v in vs})
     person_split = assign_speaker_splits(persons, config.seed)
     planned: list[PlannedUtterance] = []
     speakers: dict[str, dict[str, list[str]]] = {}
     for lang in langs:
-        phrases = load_phrases(lang)
+        phrasings = split_phrasings(lang, config.seed, config.phrasing_share)
         by_split: dict[str, list[Voice]] = {"train": [], "dev": [], "test": []}
         for v in sorted(voices[lang], key=lambda v: float(utterance_rng(config.seed, "slu-order", v.id).uniform())):
             by_split[person_split[v.identity]].append(v)
@@ -268,6 +363,7 @@ def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[Planned
             if not by_split[split]:
                 raise VoiceUnavailableError(f"no {split} speaker left for SLU language {lang}")
         speakers[lang] = {s: [v.speaker for v in vs] for s, vs in by_split.items()}
+        speakers[lang][PHRASING_SPLIT] = list(speakers[lang]["test"])
         per_speaker = int(preset["per_speaker"] or len(FSC_INTENTS))
         for split, vs in by_split.items():
             for k, voice in enumerate(vs):
@@ -275,22 +371,19 @@ def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[Planned
                     # Speaker k covers intents k*n ... k*n+n-1 (mod 31): contiguous speakers cover all.
                     intent = FSC_INTENTS[(k * per_speaker + j) % len(FSC_INTENTS)]
                     repeat = (k * per_speaker + j) // len(FSC_INTENTS)
-                    options = phrases[intent]
+                    options = phrasings.seen[intent]
                     rng = utterance_rng(config.seed, "slu", voice.id, intent_key(intent))
                     order = rng.permutation(len(options))
                     text = options[int(order[repeat % len(options)])]
-                    uid = f"{voice.id}_{sentence_id(text)}"
-                    style_rng = utterance_rng(config.seed, "slu-style", uid)
-                    emotion = pick_emotion(style_rng, EMOTIONS)
-                    style = STYLES[emotion].jittered(style_rng)
-                    base = out_dir / "wavs" / "slu" / lang / voice.id
-                    augment = _augment_spec(config.augment, config.seed, uid) if config.augment and split == "train" else None
-                    job = UtteranceJob(
-                        id=uid, voice=voice, text=text, style=style, path=str(base / f"{uid}.wav"),
-                        seed=config.seed, augment=augment,
-                        augment_path=str(base / f"{uid}_aug.wav") if augment else None)
-                    planned.append(PlannedUtterance(job, split, {
-                        "intent": {"action": intent[0], "object": intent[1], "location": intent[2]}}))
+                    planned.append(_command_job(config, voice, lang, split, text, intent))
+        repeats = max(1, round(per_speaker / len(FSC_INTENTS)))
+        for intent in FSC_INTENTS:
+            options = phrasings.heldout[intent]
+            order = utterance_rng(config.seed, "slu-heldout", lang, intent_key(intent)).permutation(len(options))
+            for k, voice in enumerate(by_split["test"]):
+                for r in range(repeats):
+                    text = options[int(order[(k * repeats + r) % len(options)])]
+                    planned.append(_command_job(config, voice, lang, PHRASING_SPLIT, text, intent))
     # The same phrasing can come up twice for one speaker (more utterances than phrasings).
     unique = {p.job.id: p for p in planned}
     return list(unique.values()), speakers
@@ -352,6 +445,9 @@ def build_slu_corpus(config: SLUBootstrapConfig) -> SLUBuildReport:
         "build_seconds_last_run": round(seconds, 1),
         "intents": [dict(zip(("action", "object", "location"), i)) for i in FSC_INTENTS],
         "speakers": speakers,
+        "heldout_phrasings": {lang: {intent_key(i): texts for i, texts in
+                                     split_phrasings(lang, config.seed, config.phrasing_share).heldout.items()}
+                              for lang in langs},
         "asr_languages": asr_langs if config.asr else [],
     })
     return SLUBuildReport(str(out_dir), counts, rendered, skipped, hours, seconds, speakers)
