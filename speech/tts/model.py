@@ -70,6 +70,27 @@ class TTSBatch:
         return TTSBatch(**{k: v.to(device) for k, v in self.__dict__.items()})
 
 
+@dataclass
+class VariancePlan:
+    """What inference predicts per token before decoding, open to editing (dubbing, steering).
+
+    Attributes:
+        hidden: ``(B, T_text, dim)`` conditioned encoder output (speaker, emotion, accent added).
+        cond: ``(B, dim)`` utterance conditioning, added again in the decoder.
+        mask: ``(B, T_text)`` True on real tokens.
+        durations: ``(B, T_text)`` predicted frames per token (float, not rounded).
+        pitch: ``(B, T_text)`` normalised log-F0 (``(log F0 - pitch_mean) / pitch_std``).
+        energy: ``(B, T_text)`` normalised log frame energy (``(log power - energy_mean) / energy_std``).
+    """
+
+    hidden: torch.Tensor
+    cond: torch.Tensor
+    mask: torch.Tensor
+    durations: torch.Tensor
+    pitch: torch.Tensor
+    energy: torch.Tensor
+
+
 class AcousticModel(PretrainedModel):
     """See the module docstring. Build from a :class:`TTSModelConfig`."""
 
@@ -314,6 +335,59 @@ class AcousticModel(PretrainedModel):
 
     # ----------------------------------------------------------------------------- inference
     @torch.no_grad()
+    def predict_variances(
+        self,
+        tokens: torch.Tensor,
+        token_languages: torch.Tensor,
+        speaker_embedding: torch.Tensor,
+        emotion: torch.Tensor,
+        token_lengths: torch.Tensor | None = None,
+        accent_languages: torch.Tensor | None = None,
+        emotion_intensity: float = 1.0,
+        residual: torch.Tensor | None = None,
+    ) -> VariancePlan:
+        """Everything inference predicts before the decoder: edit it, then :meth:`decode_plan`.
+
+        Args: as :meth:`infer`.
+
+        Returns:
+            A :class:`VariancePlan` with the model's own durations (frames, not rounded),
+            normalised pitch and energy per token.
+        """
+        if token_lengths is None:
+            token_lengths = torch.full((tokens.size(0),), tokens.size(1), device=tokens.device)
+        text_mask = lengths_to_mask(token_lengths, tokens.size(1))
+        pad = ~text_mask
+        hidden = self.encode(tokens, token_languages, text_mask)
+        cond = self.conditioning(speaker_embedding, self.emotion_vector(emotion, emotion_intensity), residual)
+        accent = token_languages if accent_languages is None else accent_languages
+        hidden_c = hidden + cond.unsqueeze(1) + self.accent_embedding(accent)
+        # The duration predictor works in log(frames + 1) (espnet's offset); exp - 1 undoes it.
+        durations = (self.duration_predictor(hidden_c, pad).exp() - 1.0).clamp(min=0.0).masked_fill(pad, 0.0)
+        pitch = self.pitch_predictor(hidden_c, pad.unsqueeze(-1)).squeeze(-1)
+        energy = self.energy_predictor(hidden_c, pad.unsqueeze(-1)).squeeze(-1)
+        return VariancePlan(hidden_c, cond, text_mask, durations, pitch, energy)
+
+    @torch.no_grad()
+    def decode_plan(self, plan: VariancePlan, durations: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-mels ``(B, n_mels, T)`` and lengths from a (possibly edited) :class:`VariancePlan`.
+
+        Args:
+            plan: from :meth:`predict_variances`; its pitch and energy are used as they are.
+            durations: ``(B, T_text)`` whole frames per token; the plan's, rounded, when ``None``.
+        """
+        if durations is None:
+            durations = torch.round(plan.durations).long()
+        durations = durations.long().clamp(min=0).masked_fill(~plan.mask, 0)
+        durations[durations.sum(1) == 0, 0] = 1
+        hidden_v = (
+            plan.hidden
+            + self.pitch_embedding(plan.pitch.unsqueeze(1)).transpose(1, 2)
+            + self.energy_embedding(plan.energy.unsqueeze(1)).transpose(1, 2)
+        )
+        return self._decode(hidden_v, durations, plan.cond)
+
+    @torch.no_grad()
     def infer(
         self,
         tokens: torch.Tensor,
@@ -342,25 +416,13 @@ class AcousticModel(PretrainedModel):
         """
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
-        if token_lengths is None:
-            token_lengths = torch.full((tokens.size(0),), tokens.size(1), device=tokens.device)
-        text_mask = lengths_to_mask(token_lengths, tokens.size(1))
-        pad = ~text_mask
-        hidden = self.encode(tokens, token_languages, text_mask)
-        cond = self.conditioning(speaker_embedding, self.emotion_vector(emotion, emotion_intensity), residual)
-        accent = token_languages if accent_languages is None else accent_languages
-        hidden_c = hidden + cond.unsqueeze(1) + self.accent_embedding(accent)
-        durations = self.duration_predictor.inference(hidden_c, pad)
-        durations = torch.clamp(torch.round(durations.float() / speed), min=0).long().masked_fill(pad, 0)
-        durations[durations.sum(1) == 0, 0] = 1
-        pitch = self.pitch_predictor(hidden_c, pad.unsqueeze(-1)).squeeze(-1) + pitch_shift
-        energy = self.energy_predictor(hidden_c, pad.unsqueeze(-1)).squeeze(-1)
-        hidden_v = (
-            hidden_c
-            + self.pitch_embedding(pitch.unsqueeze(1)).transpose(1, 2)
-            + self.energy_embedding(energy.unsqueeze(1)).transpose(1, 2)
-        )
-        return self._decode(hidden_v, durations, cond)
+        plan = self.predict_variances(tokens, token_languages, speaker_embedding, emotion, token_lengths,
+                                      accent_languages, emotion_intensity, residual)
+        # Rounded to whole frames before the speed change, as the duration predictor's own
+        # inference does, so speed 1 gives exactly the frames it predicts.
+        durations = torch.clamp(torch.round(torch.round(plan.durations) / speed), min=0).long()
+        plan.pitch = plan.pitch + pitch_shift
+        return self.decode_plan(plan, durations)
 
     @torch.no_grad()
     def classify_emotion(self, mel: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
