@@ -59,5 +59,6 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines] == [
         "ljspeech", "vctk", "libritts_r", "libritts", "mls", "commonvoice", "aishell3", "fsc", "esd", "slurp", "css10",
+        "asterisk",
     ]
     assert "lhotse prepare_slu" in next(ln for ln in lines if ln.startswith("fsc"))

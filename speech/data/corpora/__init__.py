@@ -2,8 +2,8 @@
 
 One small module per corpus, each with a ``prepare_<corpus>(src_dir, out_dir, ...)`` function.
 Where lhotse has a recipe (LJ Speech, VCTK, LibriTTS-R, MLS, Common Voice, AISHELL-3, Fluent Speech
-Commands) the module runs it and maps its output onto our convention; ESD, SLURP and CSS10 have
-parsers here. Every preparation skips corrupt, empty and missing audio files, counts them, reports
+Commands) the module runs it and maps its output onto our convention; ESD, SLURP, CSS10 and the
+Asterisk prompts (Debian's real recordings, the real-speech test set) have parsers here. Every preparation skips corrupt, empty and missing audio files, counts them, reports
 them at the end (log, :attr:`PreparedCorpus.skipped`, ``<corpus>_skipped.tsv``) and writes nothing
 unless every split validates.
 
@@ -78,6 +78,8 @@ CORPORA: tuple[CorpusInfo, ...] = (
     CorpusInfo("esd", "ESD (Emotional Speech Dataset)", f"{_PKG}.esd"),
     CorpusInfo("slurp", "SLURP", f"{_PKG}.slurp", ("synthetic", "headset_only", "audio_dir")),
     CorpusInfo("css10", "CSS10", f"{_PKG}.css10", ("languages", "language")),
+    CorpusInfo("asterisk", "Asterisk core sounds (Debian)", f"{_PKG}.asterisk", ("languages", "transcripts_dir"),
+               ("asterisk_sounds",)),
 )
 
 

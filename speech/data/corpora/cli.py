@@ -12,13 +12,14 @@ import argparse
 _OPTIONS: dict[str, str] = {
     "mic": "vctk",
     "parts": "libritts_r, libritts",
-    "languages": "mls, commonvoice, css10",
+    "languages": "mls, commonvoice, css10, asterisk",
     "opus": "mls",
     "splits": "commonvoice",
     "synthetic": "slurp",
     "headset_only": "slurp",
     "audio_dir": "slurp",
     "language": "css10",
+    "transcripts_dir": "asterisk",
 }
 
 
@@ -52,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help=f"include the synthetic training audio ({_OPTIONS['synthetic']}; default: if present)")
     group.add_argument("--headset-only", action="store_true", default=None,
                        help=f"only close-talk recordings ({_OPTIONS['headset_only']})")
+    group.add_argument("--transcripts-dir",
+                       help=f"folder with core-sounds-XX.txt(.gz) ({_OPTIONS['transcripts_dir']}; default: Debian's)")
     group.add_argument("--audio-dir", help=f"folder holding slurp_real/ ({_OPTIONS['audio_dir']})")
     parser.set_defaults(func=run_prepare)
 
