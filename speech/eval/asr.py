@@ -7,7 +7,9 @@ nothing is downloaded).
 
 Texts are normalised before scoring (:func:`normalize_text`): Unicode NFKC, lower case,
 punctuation removed, whitespace collapsed. CER counts characters *including* spaces; corpus
-rates are total edits over total reference length (not a mean of per-utterance rates).
+rates are total edits over total reference length (not a mean of per-utterance rates). Languages
+written without spaces between words (Chinese, Japanese, Thai...: :data:`CHARACTER_LANGUAGES`) are
+scored by character: spaces are removed and each character counts as a word, so WER = CER.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from speech.eval.errors import ModelLoadError
 #: ``transcriber(waveform, sample_rate) -> text``.
 Transcriber = Callable[[np.ndarray, int], str]
 
+#: Languages (codes before any region) written without spaces between words: scored by character.
+CHARACTER_LANGUAGES = frozenset({"cmn", "zh", "yue", "ja", "th", "lo", "km", "my"})
+
+
+def by_character(language: str | None) -> bool:
+    """Whether ``language`` is scored by character (see :data:`CHARACTER_LANGUAGES`)."""
+    return language is not None and language.strip().lower().replace("_", "-").split("-")[0] in CHARACTER_LANGUAGES
 
 
 def normalize_text(text: str) -> str:
@@ -60,22 +69,33 @@ class ErrorCounts:
         )
 
 
-def error_counts(reference: str, hypothesis: str) -> ErrorCounts:
-    """Character and word edit counts of ``hypothesis`` against ``reference`` (normalised)."""
+def error_counts(reference: str, hypothesis: str, language: str | None = None) -> ErrorCounts:
+    """Character and word edit counts of ``hypothesis`` against ``reference`` (normalised).
+
+    Args:
+        reference: the text that was meant.
+        hypothesis: the transcript.
+        language: its code; Chinese, Japanese and the others of :data:`CHARACTER_LANGUAGES` are
+            scored by character (``None``: by word).
+    """
     import jiwer
 
     ref = normalize_text(reference)
     hyp = normalize_text(hypothesis)
+    if by_character(language):
+        ref, hyp = ref.replace(" ", ""), hyp.replace(" ", "")
     if not ref:
         raise ValueError(f"empty reference transcript after normalisation: {reference!r}")
+    # Words of a character language are its characters (jiwer splits words on spaces).
+    ref_words, hyp_words = (" ".join(ref), " ".join(hyp)) if by_character(language) else (ref, hyp)
     if hyp:
-        w = jiwer.process_words(ref, hyp)
+        w = jiwer.process_words(ref_words, hyp_words)
         c = jiwer.process_characters(ref, hyp)
         word_edits = w.substitutions + w.deletions + w.insertions
         char_edits = c.substitutions + c.deletions + c.insertions
     else:
-        word_edits, char_edits = len(ref.split()), len(ref)
-    return ErrorCounts(char_edits, len(ref), word_edits, len(ref.split()))
+        word_edits, char_edits = len(ref_words.split()), len(ref)
+    return ErrorCounts(char_edits, len(ref), word_edits, len(ref_words.split()))
 
 
 class HFTranscriber:
