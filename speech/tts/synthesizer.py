@@ -29,8 +29,8 @@ from speech.audio.io import load_audio, resample
 from speech.errors import AudioError, EmptyTextError, SpeechError, UnknownLanguageError
 from speech.text.languages import get_language
 from speech.text.symbols import DEFAULT_TABLE_FILE, SymbolTable
-from speech.text.tokenizer import Tokenizer
-from speech.tts.model import AcousticModel
+from speech.text.tokenizer import TokenizedText, Tokenizer
+from speech.tts.model import AcousticModel, VariancePlan
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,26 @@ class AudioChunk:
     sample_rate: int
     text: str
     phonemes: str
+
+
+@dataclass
+class SpeechPlan:
+    """One utterance's tokens and the model's predictions for them, before decoding.
+
+    Edit ``variances`` (durations, pitch, energy per token) and hand the plan to
+    :meth:`Synthesizer.render`: this is how dubbing fits a duration and steers prosody.
+
+    Attributes:
+        text: the text.
+        language: its canonical language code.
+        tokens: the tokenized text (``tokens.symbols[i]`` is token ``i``'s symbol).
+        variances: the model's per-token predictions (batch of one).
+    """
+
+    text: str
+    language: str
+    tokens: TokenizedText
+    variances: VariancePlan
 
 
 def split_sentences(text: str) -> list[str]:
@@ -155,11 +175,17 @@ class Synthesizer:
         if isinstance(speaker, str) and not os.path.exists(speaker):
             return self.model.speaker_embedding(speaker)
         wav, sr = self._load_reference(speaker, "speaker reference clip")
+        return torch.tensor(self.speaker_encoder.embed(wav, sr), dtype=torch.float32)  # type: ignore[attr-defined]
+
+    @property
+    def speaker_encoder(self) -> object:
+        """The GE2E encoder (:class:`speech.eval.speaker.SpeakerEncoder`) that clones voices, loaded on
+        first use; share it to score speaker similarity without loading a second copy."""
         if self._speaker_encoder is None:
             from speech.eval.speaker import SpeakerEncoder
 
             self._speaker_encoder = SpeakerEncoder()
-        return torch.tensor(self._speaker_encoder.embed(wav, sr), dtype=torch.float32)  # type: ignore[attr-defined]
+        return self._speaker_encoder
 
     def emotion_input(self, emotion: str | Audio) -> torch.Tensor:
         """Emotion id ``()`` (by name) or emotion probabilities ``(E,)`` from a reference clip."""
@@ -215,6 +241,59 @@ class Synthesizer:
             with torch.no_grad():
                 wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
             yield AudioChunk(np.clip(wav, -1, 1).astype(np.float32), self.audio_config.sample_rate, sentence, tok.phonemes)
+
+    def plan(
+        self,
+        text: str,
+        language: str,
+        speaker: str | Audio,
+        emotion: str | Audio = "neutral",
+        accent: str | None = None,
+        emotion_intensity: float = 1.0,
+    ) -> SpeechPlan:
+        """Tokenize ``text`` as one utterance and predict its durations, pitch and energy.
+
+        Args: as :meth:`synthesize` (the text is not split into sentences).
+
+        Returns:
+            A :class:`SpeechPlan` for :meth:`render`.
+        """
+        lang = self._language(language, "language")
+        accent_lang = self._language(accent, "accent") if accent else None
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyTextError("nothing to say: the text is empty")
+        spk = self.speaker_embedding(speaker).unsqueeze(0)
+        emo = self.emotion_input(emotion).unsqueeze(0)
+        tok = self.tokenizer.encode(" ".join(text.split()), lang)
+        index = {code: i for i, code in enumerate(self.languages)}
+        try:
+            langs = torch.tensor([[index[code] for code in tok.languages]])
+        except KeyError as e:
+            raise UnknownLanguageError(f"inline language {e.args[0]!r} is not supported by this model") from e
+        accent_ids = None if accent_lang is None else torch.full_like(langs, index[accent_lang])
+        variances = self.model.predict_variances(
+            torch.tensor([tok.ids]), langs, spk, emo, accent_languages=accent_ids, emotion_intensity=emotion_intensity
+        )
+        return SpeechPlan(text, lang, tok, variances)
+
+    def render(self, plan: SpeechPlan, durations: torch.Tensor | None = None) -> tuple[np.ndarray, torch.Tensor]:
+        """Decode and vocode a plan.
+
+        Args:
+            plan: from :meth:`plan`, possibly edited.
+            durations: ``(1, T_text)`` whole frames per token (the plan's, rounded, when ``None``).
+
+        Returns:
+            ``(waveform float32 in [-1, 1], log-mel (1, n_mels, frames))``.
+        """
+        mel, _ = self.model.decode_plan(plan.variances, durations)
+        return self.vocode(mel), mel
+
+    def vocode(self, mel: torch.Tensor) -> np.ndarray:
+        """Waveform (float32 in [-1, 1]) of a log-mel ``(1, n_mels, frames)``."""
+        with torch.no_grad():
+            wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
+        return np.clip(wav, -1, 1).astype(np.float32)
 
     def synthesize(
         self,
