@@ -257,7 +257,8 @@ class PretrainedMixin:
         d.mkdir(parents=True, exist_ok=True)
         state = self.state_dict()  # type: ignore[attr-defined]
         aliases = _tied_aliases(state)
-        tensors = {k: v.detach().to("cpu").contiguous() for k, v in state.items() if k not in aliases}
+        external = self.external_state_keys()
+        tensors = {k: v.detach().to("cpu").contiguous() for k, v in state.items() if k not in aliases and k not in external}
         metadata = {"model_type": self.model_type, "format_version": str(FORMAT_VERSION)}
         with atomic_path(d / WEIGHTS_FILE) as tmp:
             save_file(tensors, str(tmp), metadata=metadata)
@@ -276,6 +277,17 @@ class PretrainedMixin:
         write_checksums(d, names)
         logger.info("saved %s (%d tensors) to %s", self.model_type, len(tensors), d)
         return d
+
+    def external_state_keys(self) -> set[str]:
+        """State-dict names that are not saved, because :meth:`restore_external_weights` rebuilds them.
+
+        For weights that live in an installed, checksummed asset (a frozen pre-trained encoder):
+        the saved model then holds only what training changed. Default: none.
+        """
+        return set()
+
+    def restore_external_weights(self) -> None:
+        """Fill the weights named by :meth:`external_state_keys` (from_pretrained calls it); default: nothing."""
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -340,10 +352,17 @@ class PretrainedMixin:
                 f"{weights}: holds {file_type!r} weights, but {cls.__name__} loads {cls.model_type!r}"
             )
         aliases = _tied_aliases(expected_state)
-        check_state_dict({k: v.shape for k, v in expected_state.items()}, found, str(weights), aliases)
+        external = model.external_state_keys()
+        saved = {k: v.shape for k, v in expected_state.items() if k not in external}
+        check_state_dict(saved, found, str(weights), aliases)
         tensors = load_file(str(weights), device="cpu")
         for name, keep in aliases.items():
-            tensors.setdefault(name, tensors[keep])
+            if name not in external:
+                tensors.setdefault(name, tensors[keep])
+        if external:
+            model.restore_external_weights()
+            restored = model.state_dict()  # type: ignore[attr-defined]
+            tensors = {**{k: restored[k] for k in external}, **tensors}
         model.load_state_dict(tensors, strict=True)  # type: ignore[attr-defined]
         model.to(map_location)  # type: ignore[attr-defined]
         model.eval()  # type: ignore[attr-defined]

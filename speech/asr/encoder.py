@@ -6,6 +6,8 @@ Two families, chosen by :attr:`EncoderConfig.kind`:
   ESPnet's :class:`~espnet2.asr.encoder.conformer_encoder.ConformerEncoder` or
   :class:`~espnet2.asr.encoder.transformer_encoder.TransformerEncoder` with a convolutional
   subsampling input layer (``conv2d``: 4x, ``conv2d6``: 6x, ``conv2d8``: 8x);
+- ``whisper``: Whisper's encoder read from a CTranslate2 folder (by default the assembled
+  Whisper-base), frozen, partly or fully trained, on the clip's own frames (:mod:`speech.asr.whisper`);
 - ``transformers``: a pre-trained speech encoder from ``transformers`` (wav2vec 2.0, HuBERT, WavLM,
   data2vec-audio, or Whisper's encoder). Its architecture is stored in the config
   (:attr:`TransformersEncoderConfig.hf_config`, the model's ``config.json`` as a mapping) so that a
@@ -31,6 +33,7 @@ from torch import nn
 
 from speech.asr.features import FeatureConfig, FeatureExtractor, SpecAugment, SpecAugmentConfig
 from speech.asr.hf import hf_config_from_dict, read_hf_config
+from speech.asr.whisper import WhisperEncoderConfig, WhisperSpeechEncoder
 from speech.compat import import_espnet
 from speech.errors import AudioError, SpeechError
 
@@ -79,7 +82,7 @@ class TransformersEncoderConfig:
 class EncoderConfig:
     """Which speech encoder, and its front-end."""
 
-    kind: Literal["conformer", "transformer", "transformers"] = "conformer"
+    kind: Literal["conformer", "transformer", "transformers", "whisper"] = "conformer"
     sample_rate: int = 16000
     features: FeatureConfig = field(default_factory=FeatureConfig)
     """Filterbank front-end (conformer / transformer only)."""
@@ -87,6 +90,8 @@ class EncoderConfig:
     """SpecAugment (conformer / transformer only; transformers models use their own masking)."""
     espnet: EspnetEncoderConfig = field(default_factory=EspnetEncoderConfig)
     transformers: TransformersEncoderConfig = field(default_factory=TransformersEncoderConfig)
+    whisper: WhisperEncoderConfig = field(default_factory=WhisperEncoderConfig)
+    """``kind: whisper`` only: the CTranslate2 folder and which layers train."""
 
 
 def architecture_differences(a: EncoderConfig, b: EncoderConfig) -> list[str]:
@@ -100,8 +105,12 @@ def architecture_differences(a: EncoderConfig, b: EncoderConfig) -> list[str]:
     ignored = {"specaug", "espnet.dropout", "espnet.attention_dropout", "transformers.freeze_feature_encoder"}
     if a.kind != "transformers":
         ignored.add("transformers")
-    if a.kind == "transformers":
+    if a.kind != "whisper":
+        ignored.add("whisper")
+    if a.kind in ("transformers", "whisper"):
         ignored |= {"features", "espnet"}
+    if a.kind == "whisper":  # which layers train, and the cache, do not change the computation
+        ignored |= {"whisper.freeze", "whisper.top_k", "whisper.cache_mb", "whisper.model_dir"}
 
     def flat(d: Any, prefix: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -339,8 +348,10 @@ class TransformersSpeechEncoder(nn.Module):
         return states[:, : int(lens.max())], lens
 
 
-def build_encoder(config: EncoderConfig) -> SpeechEncoder | TransformersSpeechEncoder:
+def build_encoder(config: EncoderConfig) -> SpeechEncoder | TransformersSpeechEncoder | WhisperSpeechEncoder:
     """The encoder ``config.kind`` names."""
+    if config.kind == "whisper":
+        return WhisperSpeechEncoder(config.whisper, config.sample_rate)
     if config.kind == "transformers":
         return TransformersSpeechEncoder(config)
     return SpeechEncoder(config)
