@@ -17,7 +17,7 @@ from speech import __version__
 from speech.errors import SpeechError
 
 # Modules that contribute sub-commands, in the order `speech --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("speech.assets.cli", "speech.text.cli", "speech.data.cli", "speech.eval.cli", "speech.asr.cli", "speech.slu.cli", "speech.tts.cli", "speech.tts.vocoder.cli", "speech.train.cli", "speech.demo.cli")
+COMMAND_MODULES: tuple[str, ...] = ("speech.assets.cli", "speech.text.cli", "speech.data.cli", "speech.eval.cli", "speech.asr.cli", "speech.slu.cli", "speech.tts.cli", "speech.tts.vocoder.cli", "speech.train.cli", "speech.demo.cli", "speech.dub.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
