@@ -1,9 +1,16 @@
-"""Benchmark of the prosody features: speed on one core, and the pitch trackers' speed and quality.
+"""Benchmark of the prosody features: parity with Ward's toolkit, speed on one core, and the
+pitch trackers' speed and quality.
 
-Run:  .venv/bin/python benchmarks/prosody.py [--clips N] [--repeats R]
+Run:  .venv/bin/python benchmarks/prosody.py [--clips N] [--repeats R] [--fresh N]
 
 Prints, on one CPU core (affinity pinned, BLAS/OpenMP threads set to 1):
 
+0. parity with the toolkit (issue 20): per-feature median-over-windows Pearson r and the
+   Spearman correlation of the pairwise distances, on the committed fixture clips
+   (``tests/eval/data/prosody_reference``), for each pitch tracker, then for each deliberate
+   departure (:class:`speech.eval.prosody_toolkit.Departures`) and CPPS step on its own. With
+   ``--fresh N`` and ``WARD_GITDIR`` set (and Octave installed), also on N fresh flite clips
+   whose reference vectors ``../shared/ward/features.sh`` computes on the spot.
 1. each pitch tracker's speed (x real time) and quality against a *known* F0: flite speech
    is analysed with WORLD (Harvest + CheapTrick + D4C), its F0 contour is changed by a slow
    +-8 % vibrato, and the signal is resynthesised with WORLD, so the true F0 of every voiced
@@ -26,6 +33,9 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import dataclasses  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -35,7 +45,13 @@ import numpy as np  # noqa: E402
 from speech.audio.io import load_audio  # noqa: E402
 from speech.eval import prosody as P  # noqa: E402
 from speech.eval.pitch import TRACKERS, track_pitch  # noqa: E402
+from speech.eval.prosody_parity import load_reference, parity, reference_files  # noqa: E402
+from speech.eval.prosody_toolkit import Departures  # noqa: E402
 from speech.eval.reference_clips import SENTENCES, Voice, synthesize  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "tests" / "eval" / "data" / "prosody_reference"
+WARD = ROOT.parent / "shared" / "ward" / "features.sh"
 
 VOICES = [Voice(v, "flite", "en-us") for v in ("slt", "awb", "rms", "kal16")]
 
@@ -92,13 +108,65 @@ def best_time(fn, repeats: int) -> tuple[float, float]:
     return best_cpu, best_wall
 
 
+def parity_line(label: str, clips: list[tuple[np.ndarray, int]], reference: np.ndarray,
+                tracker: str = P.DEFAULT_TRACKER, departures: Departures = Departures(),
+                cpps_step_s: float = P.CPPS_STEP_S) -> None:
+    vectors = np.stack([P.prosody_vector(P.low_level_tracks(w, sr, tracker=tracker, cpps_step_s=cpps_step_s),
+                                         None, departures) for w, sr in clips])
+    par = parity(vectors, reference)
+    rs = " ".join(f"{par.feature_r[f]:5.2f}" for f in P.TOOLKIT_FEATURES)
+    print(f"  {label:38s} {rs}   {par.distance_spearman:5.3f}")
+
+
+def parity_section(clips: list[tuple[np.ndarray, int]], reference: np.ndarray, title: str,
+                   full: bool = True) -> None:
+    print(f"parity with Ward's toolkit, {title} (median-over-windows r per feature; Spearman of distances):")
+    print(f"  {'':38s} " + " ".join(f"{f:>5s}" for f in P.TOOLKIT_FEATURES) + "   dist rho")
+    for tracker in (TRACKERS if full else (P.DEFAULT_TRACKER,)):
+        try:
+            parity_line(f"tracker {tracker}" + (" (default)" if tracker == P.DEFAULT_TRACKER else ""),
+                        clips, reference, tracker=tracker)
+        except Exception as e:  # noqa: BLE001  (a missing optional backend is reported, not fatal)
+            print(f"  tracker {tracker}: not available: {e}")
+    if not full:
+        return
+    parity_line("CPPS every 2 ms (the toolkit's)", clips, reference, cpps_step_s=0.002)
+    parity_line("CPPS every 10 ms", clips, reference, cpps_step_s=0.01)
+    for field in dataclasses.fields(Departures):
+        parity_line(f"departure {field.name}", clips, reference, departures=Departures(**{field.name: True}))
+    parity_line("Departures.legacy() (all of them)", clips, reference, departures=Departures.legacy())
+
+
+def fresh_reference(out: Path, n: int) -> tuple[list[tuple[np.ndarray, int]], np.ndarray] | None:
+    """N fresh flite clips and the toolkit's vectors of them, or None without Octave/WARD_GITDIR."""
+    if not (os.environ.get("WARD_GITDIR") and shutil.which("octave") and WARD.is_file()):
+        print("fresh clips: skipped (needs WARD_GITDIR, octave and ../shared/ward/features.sh)\n")
+        return None
+    texts = SENTENCES["en-us"][::-1]
+    paths = [synthesize(VOICES[i % len(VOICES)], texts[i % len(texts)], out / f"fresh_{i}.wav") for i in range(n)]
+    subprocess.run([str(WARD), str(out / "csv"), *map(str, paths)], check=True, capture_output=True)
+    kept = [p for p in paths if (out / "csv" / f"{p.stem}.csv").is_file()]
+    return [load_audio(p) for p in kept], load_reference([out / "csv" / f"{p.stem}.csv" for p in kept])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3, help="timing repeats (best is kept)")
+    parser.add_argument("--fresh", type=int, default=0, help="also check parity on N fresh clips")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    files = reference_files(REFERENCE)
+    parity_section([load_audio(c) for c, _ in files.values()], load_reference([v for _, v in files.values()]),
+                   f"{len(files)} fixture clips")
+    if args.fresh:
+        with tempfile.TemporaryDirectory() as tmp:
+            got = fresh_reference(Path(tmp), args.fresh)
+        if got is not None:
+            parity_section(*got, f"{len(got[0])} fresh flite clips", full=False)
+    print()
 
     with tempfile.TemporaryDirectory() as tmp:
         clips = make_clips(Path(tmp), args.clips)
@@ -120,7 +188,7 @@ def main() -> None:
         print(f"{tracker:8s} {total_s / cpu:11.0f} {total_s / wall:12.0f} {gpe:7.3f} {cents:17.1f} {vde:7.3f}")
 
     print("\nwhole prosody vector (resampling, pitch, energy, flux, CPPS, 10 features x 10 windows):")
-    for tracker in ("praat", "world"):
+    for tracker in (P.DEFAULT_TRACKER, "praat", "world"):
         def run(t: str = tracker) -> None:
             for w, sr in clips:
                 P.prosody_vector(P.low_level_tracks(w, sr, tracker=t))

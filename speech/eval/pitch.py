@@ -1,12 +1,20 @@
 """Pitch (F0) tracking on a fixed frame grid, behind one function with switchable trackers.
 
-Every tracker returns F0 in Hz on the same grid: frame ``i`` covers ``[i*hop, (i+1)*hop)``
-seconds and is centred at ``(i + 0.5) * hop``; there are ``floor(len(wav) / (hop * sr))``
-frames. Unvoiced frames are ``NaN``.
+Every tracker returns F0 in Hz on the same grid: by default frame ``i`` covers
+``[i*hop, (i+1)*hop)`` seconds and is centred at ``(i + 0.5) * hop``, and there are
+``floor(len(wav) / (hop * sr))`` frames; ``centres_s`` asks for any other frame centres (the
+prosody features use fxrapt's, see :func:`toolkit_centres`). Unvoiced frames are ``NaN``.
 
-Trackers (measured in ``benchmarks/prosody.py`` on speech resynthesised with a known F0):
+Trackers (measured in ``benchmarks/prosody.py`` against Ward's toolkit's ``fxrapt`` on the
+parity clips, and on speech resynthesised with a known F0):
 
-- ``"praat"`` (default): Praat's autocorrelation method through ``parselmouth``
+- ``"rapt"`` (the prosody features' default): Talkin's RAPT, the algorithm of the toolkit's ``fxrapt`` (voicebox), as
+  SPTK implements it after ESPS ``get_f0``, through ``pysptk``; 50-500 Hz like ``fxrapt``.
+  It runs on 8 kHz audio with a 5 ms hop, whose frame ``i`` is centred at ``15 + 5 i`` ms
+  (measured on the parity clips: with that alignment the frames both call voiced agree with
+  ``fxrapt`` to a median 1.3 cents, 4 % gross errors, 11 % voicing disagreements). About 750x
+  real time on one core.
+- ``"praat"`` (this function's default, for contours): Praat's autocorrelation method through ``parselmouth``
   (``To Pitch (ac)``), run on audio resampled to 8 kHz, which keeps everything below 4 kHz
   and is plenty for 80-500 Hz. Fast (about 250x real time on one core) and robust.
 - ``"world"``: WORLD's DIO + StoneMask through ``pyworld`` (fast, slightly more octave errors).
@@ -26,8 +34,11 @@ from speech.errors import BackendUnavailableError
 
 logger = logging.getLogger(__name__)
 
-PitchTracker = Literal["praat", "world", "reaper"]
-TRACKERS: tuple[str, ...] = ("praat", "world", "reaper")
+PitchTracker = Literal["rapt", "praat", "world", "reaper"]
+TRACKERS: tuple[str, ...] = ("rapt", "praat", "world", "reaper")
+#: Where pysptk's RAPT frame 0 is centred (s) with a 5 ms hop, and that hop.
+RAPT_FIRST_CENTRE_S = 0.015
+RAPT_HOP_S = 0.005
 
 #: Sample rate the trackers run at; 8 kHz keeps the harmonics that matter for 80-500 Hz.
 PITCH_SAMPLE_RATE = 8000
@@ -46,9 +57,17 @@ def _to_rate(wav: np.ndarray, sample_rate: int, target: int) -> np.ndarray:
     return soxr.resample(np.asarray(wav, dtype=np.float64), sample_rate, target)
 
 
-def _sample_on_grid(times: np.ndarray, values: np.ndarray, n: int, hop_s: float) -> np.ndarray:
+def toolkit_centres(num_samples: int, sample_rate: int) -> np.ndarray:
+    """Frame centres (s) of the toolkit's padded ``fxrapt`` track: ``10 (k + 1)`` ms for
+    ``k = 0 .. N - 2``, ``N`` the number of whole 10 ms frames (``fxrapt`` stops one frame short
+    of the energy track, and ``lookupOrComputePitch`` pads one NaN at each end)."""
+    n = num_frames(num_samples, sample_rate)
+    return (np.arange(max(n - 1, 0)) + 1) * 0.01
+
+
+def _sample_on_grid(times: np.ndarray, values: np.ndarray, centres: np.ndarray, hop_s: float) -> np.ndarray:
     """Pick, for each grid centre, the tracker frame nearest in time (NaN if none within hop)."""
-    centres = (np.arange(n) + 0.5) * hop_s
+    n = len(centres)
     out = np.full(n, np.nan)
     if len(times) == 0:
         return out
@@ -69,19 +88,22 @@ def track_pitch(
     fmin: float = 80.0,
     fmax: float = 500.0,
     hop_s: float = 0.01,
+    centres_s: np.ndarray | None = None,
 ) -> np.ndarray:
     """F0 contour of a mono waveform on the frame grid described in the module docstring.
 
     Args:
         wav: ``(time,)`` float waveform.
         sample_rate: its sample rate in Hz.
-        tracker: ``"praat"``, ``"world"`` or ``"reaper"``.
+        tracker: ``"rapt"``, ``"praat"``, ``"world"`` or ``"reaper"``.
         fmin: lowest F0 searched, Hz (Avila & Ward: 80).
         fmax: highest F0 searched, Hz (Avila & Ward: 500).
         hop_s: frame hop in seconds.
+        centres_s: frame centres to report F0 at, seconds (default: the grid above).
 
     Returns:
-        ``(num_frames,)`` float64 array of F0 in Hz, ``NaN`` where unvoiced.
+        ``(num_frames,)`` (or ``(len(centres_s),)``) float64 array of F0 in Hz, ``NaN`` where
+        unvoiced.
 
     Raises:
         ValueError: unknown tracker or bad range.
@@ -92,6 +114,22 @@ def track_pitch(
     if not 0 < fmin < fmax:
         raise ValueError(f"need 0 < fmin < fmax, got fmin={fmin}, fmax={fmax}")
     n = num_frames(len(wav), sample_rate, hop_s)
+    centres = (np.arange(n) + 0.5) * hop_s if centres_s is None else np.asarray(centres_s, dtype=np.float64)
+    if tracker == "rapt":
+        try:
+            import pysptk
+        except ImportError as e:
+            raise BackendUnavailableError(
+                "the 'rapt' pitch tracker needs the pysptk package: pip install pysptk") from e
+        # At 8 kHz RAPT runs 2.4x faster than at 16 kHz and agrees with fxrapt as well (measured).
+        x8 = _to_rate(wav, sample_rate, PITCH_SAMPLE_RATE)
+        hop = int(round(RAPT_HOP_S * PITCH_SAMPLE_RATE))
+        # SPTK's get_f0 port wants samples on the 16-bit scale, in float32.
+        f0 = pysptk.rapt((x8 * 32768.0).astype(np.float32), PITCH_SAMPLE_RATE, hop, min=fmin, max=fmax, otype="f0")
+        values = np.asarray(f0, dtype=np.float64)
+        times = RAPT_FIRST_CENTRE_S + np.arange(len(values)) * RAPT_HOP_S
+        values = np.where((values > 0) & np.isfinite(values), values, np.nan)
+        return _sample_on_grid(times, values, centres, RAPT_HOP_S / 2 + 1e-6)
     x = _to_rate(wav, sample_rate, PITCH_SAMPLE_RATE)
     sr = PITCH_SAMPLE_RATE
     if tracker == "praat":
@@ -121,4 +159,4 @@ def track_pitch(
         times = np.asarray(times, dtype=np.float64)
         values = np.asarray(values, dtype=np.float64)
     values = np.where((values > 0) & np.isfinite(values), values, np.nan)
-    return _sample_on_grid(times, values, n, hop_s)
+    return _sample_on_grid(times, values, centres, hop_s)

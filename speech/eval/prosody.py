@@ -1,56 +1,36 @@
 """Cross-language prosodic dissimilarity (Avila & Ward, "Towards cross-language prosody transfer
-for dialog", Interspeech 2023), following their released code (DRAL repository + Ward's Mid-level
-Prosodic Features Toolkit), re-written here from the definitions.
+for dialog", Interspeech 2023), computed as Ward's own Mid-level Prosodic Features Toolkit
+(nigelgward/midlevel) computes it, re-written here from its MATLAB code and checked against it
+(``tests/eval/test_prosody_reference.py``, reference values made by the toolkit under Octave).
 
 What is computed, for one utterance of at least 500 ms:
 
-1. Frame-level tracks every 10 ms (:mod:`speech.eval.prosody_frames`, :mod:`speech.eval.pitch`):
-   F0 (80-500 Hz), log energy, cepstral flux, CPPS.
-2. Speaker normalisation (:class:`SpeakerProfile`), fitted over *all* of a speaker's material:
-   the pitch percentile map (each rounded Hz value -> its cumulative share of the speaker's
-   voiced frames) and the energy centres (silence and speech means of the speaker's frame log
-   energies, found by the toolkit's two-means search).
-3. Ten frame-level features (names and order as in their feature set):
-
-   ====  =====================================================================================
-   cr    creakiness: share of frame pairs whose F0 ratio is an octave jump (1.90-2.10,
-         0.475-0.525) or an irregular small jump (1.05-1.25, 0.80-0.95)
-   sr    speaking rate: mean absolute frame-to-frame change of log energy, divided by the
-         speaker's speech-silence energy span
-   tl    truly low pitch: ``0.5 - min(percentile, 0.5)`` (unvoiced frames give 0)
-   th    truly high pitch: ``max(percentile, 0.5) - 0.5`` (unvoiced frames give 0)
-   wp    wide pitch range: share of voiced frames within +-500 ms whose F0 ratio to this frame
-         is in 0.70-0.90 or 1.10-1.30
-   np    narrow pitch range: same with ratio in 0.98-1.02
-   vo    intensity: log energy scaled so the speaker's silence centre is 0 and speech centre 1
-   le    lengthening: that scaled energy (floored at 0) over cepstral flux (floored at 1)
-   cp    CPPS in dB
-   pd    late peak / peak disalignment: energy-peak and pitch-peak "peakness" (Laplacian of
-         Gaussian filters over 6, 15 and 10 frames, times height and local pitch support),
-         then ``(local max energy peakness - energy peakness) * pitch peakness**2``;
-         the window means of pd are reported as their cube root
-   ====  =====================================================================================
-
-4. Each feature is averaged over 10 windows covering 5, 5, 10, 10, 20, 20, 10, 10, 5, 5 % of
-   the utterance (boundaries 0, 5, 10, 20, 30, 50, 70, 80, 90, 95, 100 %, rounded to whole
-   10 ms frames): a 100-dim vector, columns ``cr-0-5, cr-5-10, ..., pd-95-100``.
-5. Per-language z-scoring of the 100 columns with statistics fitted on a reference set
+1. Frame-level tracks every 10 ms (:mod:`speech.eval.prosody_frames`, :mod:`speech.eval.pitch`),
+   as the toolkit builds them: log energy, cepstral flux, CPPS, and F0 by RAPT (the toolkit's
+   ``fxrapt``; 50-500 Hz) on fxrapt's frame grid.
+2. Track-level normalisation (:class:`SpeakerProfile`): the pitch percentile map, the energy
+   silence and speech centres (two-means), CPPS and flux statistics. The toolkit takes them from
+   the whole track it is given; ``None`` here takes them from the utterance itself (exactly what
+   the toolkit does with one clip), a profile fitted on a speaker's material pools them.
+3. Ten features over 10 windows covering 5, 5, 10, 10, 20, 20, 10, 10, 5, 5 % of the utterance
+   (boundaries 0, 5, 10, 20, 30, 50, 70, 80, 90, 95, 100 %, rounded to whole 10 ms frames), each
+   by the toolkit's own recipe (:mod:`speech.eval.prosody_toolkit` lists them: window sums where
+   the toolkit sums, its normalisations, its edge handling, its pitch-range neighbourhood):
+   cr creakiness, sr speaking rate, tl/th truly low/high pitch, wp/np wide/narrow pitch range,
+   vo intensity, le lengthening, cp CPPS, pd peak disalignment. A 100-dim vector, columns
+   ``cr-0-5, cr-5-10, ..., pd-95-100``. Like the toolkit, the 95-100 % window is always 0 (its
+   centred track element lies in the padding past the last complete window), as is the first
+   window of the pitch features and pd.
+4. Per-language z-scoring of the 100 columns with statistics fitted on a reference set
    (:mod:`speech.eval.prosody_stats`), and the distance between two utterances is the
    Euclidean norm of the difference of their z-vectors. :func:`compare` also returns each
    feature's share of the squared distance.
 
-Where we depart from the MATLAB code, and why (all documented in the tests):
-
-- Every window value is a *mean* over the window's frames. The toolkit sums some features
-  (lengthening, CPPS) over windows whose length grows with the utterance, which makes them
-  measure duration; the speaking rate likewise must be per unit time or slowing speech down
-  would not lower it.
-- The toolkit's ``sr`` subtracts the silence centre (an absolute log level) from a sum of
-  energy *changes*, which makes a rate depend on recording gain; we only divide by the span.
-- Peak filters use zero padding (silence) at utterance edges instead of zeroing the first and
-  last 150-370 ms, which the toolkit could afford on whole conversations but would blank most
-  of a short utterance. Pitch-range neighbourhoods are a fixed +-500 ms (the toolkit's stated
-  intent) instead of a span that shrinks with the window size.
+Deliberate departures from the toolkit are opt-in, named fields of
+:class:`~speech.eval.prosody_toolkit.Departures` (``Departures.legacy()`` turns on all those of
+earlier versions of this module: window means, no silence offset in the rate, untrimmed peak
+filters, a fixed +-500 ms pitch-range span, exact windows, cube-root pd); ``benchmarks/prosody.py``
+measures each one's effect on parity with the toolkit.
 """
 
 from __future__ import annotations
@@ -65,12 +45,25 @@ import numpy as np
 
 from speech.eval import prosody_frames as pf
 from speech.eval.errors import UtteranceTooShortError
-from speech.eval.pitch import PitchTracker, num_frames, track_pitch
+from speech.eval.pitch import PitchTracker, toolkit_centres, track_pitch
+from speech.eval.prosody_toolkit import (
+    MAX_PITCH_HZ,
+    WINDOW_BOUNDS,
+    Departures,
+    Normaliser,
+    feature_windows,
+    two_means,
+    window_spans,
+)
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["Departures", "two_means", "window_spans"]
+
 #: Feature codes, in the order of Avila & Ward's feature set.
 FEATURES: tuple[str, ...] = ("cr", "sr", "tl", "th", "wp", "np", "vo", "le", "cp", "pd")
+#: The order of the toolkit's CSVs (``../shared/ward/features.sh``).
+TOOLKIT_FEATURES: tuple[str, ...] = ("vo", "sr", "th", "tl", "wp", "np", "cr", "le", "cp", "pd")
 FEATURE_NAMES: dict[str, str] = {
     "cr": "creakiness",
     "sr": "speaking rate",
@@ -83,28 +76,34 @@ FEATURE_NAMES: dict[str, str] = {
     "cp": "CPPS",
     "pd": "peak disalignment",
 }
-#: Window boundaries in percent of the utterance.
-WINDOW_BOUNDS: tuple[int, ...] = (0, 5, 10, 20, 30, 50, 70, 80, 90, 95, 100)
 NUM_WINDOWS = len(WINDOW_BOUNDS) - 1
-#: Column names of the 100-dim vector, feature-major like their CSVs (``cr-0-5`` ...).
+#: Column names of the 100-dim vector, feature-major (``cr-0-5`` ...).
 COLUMNS: tuple[str, ...] = tuple(
     f"{f}-{a}-{b}" for f in FEATURES for a, b in zip(WINDOW_BOUNDS[:-1], WINDOW_BOUNDS[1:], strict=True)
 )
 MIN_DURATION_S = 0.5
 FRAME_S = 0.01
-MAX_PITCH_HZ = 500
-PITCH_RANGE_HALF_SPAN = 50  # frames, i.e. +-500 ms
+#: The toolkit's fxrapt range (voicebox defaults).
+PITCH_FLOOR_HZ = 50.0
+#: CPPS analysis step. The toolkit analyses every 2 ms and takes the median of the five per
+#: 10 ms frame; that alone runs at about 110x real time on one core, so the default analyses
+#: every 5 ms (two per frame): 2.5x cheaper, and the cp columns still correlate with the
+#: toolkit's at a median r of 0.99 over the windows (2 ms: 1.00; 10 ms: 0.95, one window 0.63).
+CPPS_STEP_S = 0.005
+#: The pitch tracker of the prosody features (see :mod:`speech.eval.pitch` for the comparison).
+DEFAULT_TRACKER: PitchTracker = "rapt"
 
 
 @dataclass(frozen=True)
 class LowLevelTracks:
-    """Frame-level tracks of one utterance (10 ms frames).
+    """Frame-level tracks of one utterance (10 ms frames, the toolkit's grids).
 
     Attributes:
-        f0: F0 in Hz, ``NaN`` when unvoiced.
-        log_energy: natural-log frame energy on the 16-bit scale.
-        flux: smoothed cepstral flux.
-        cpps: smoothed cepstral peak prominence, dB.
+        f0: ``(N - 1,)`` F0 in Hz on fxrapt's padded grid (element ``k`` centred at
+            ``10 (k + 1)`` ms, first and last NaN), ``NaN`` when unvoiced.
+        log_energy: ``(N,)`` natural-log frame energy of the [-1, 1] signal.
+        flux: ``(N,)`` smoothed cepstral flux.
+        cpps: ``(N,)`` cepstral peak prominence, dB.
         duration: utterance duration in seconds.
     """
 
@@ -133,16 +132,18 @@ def check_duration(num_samples: int, sample_rate: int, name: str = "utterance") 
 def low_level_tracks(
     wav: np.ndarray,
     sample_rate: int,
-    tracker: PitchTracker = "praat",
+    tracker: PitchTracker = DEFAULT_TRACKER,
     name: str = "utterance",
+    cpps_step_s: float = CPPS_STEP_S,
 ) -> LowLevelTracks:
     """Compute the frame-level tracks of a mono waveform.
 
     Args:
         wav: ``(time,)`` float waveform in [-1, 1].
-        sample_rate: its rate in Hz (anything; resampled to 16 kHz internally).
+        sample_rate: its rate in Hz (anything; resampled to 16 kHz, the toolkit's rate).
         tracker: pitch tracker (see :mod:`speech.eval.pitch`).
         name: how to call the utterance in error messages (e.g. its path).
+        cpps_step_s: CPPS analysis step (see :data:`CPPS_STEP_S`; 0.002 is the toolkit's).
 
     Raises:
         UtteranceTooShortError: under 500 ms.
@@ -157,209 +158,88 @@ def low_level_tracks(
         x = soxr.resample(wav, sample_rate, pf.ANALYSIS_RATE)
     else:
         x = wav
-    n = num_frames(len(wav), sample_rate, FRAME_S)
-    f0 = track_pitch(x, pf.ANALYSIS_RATE, tracker=tracker, fmin=80.0, fmax=float(MAX_PITCH_HZ))
-    # Resampling can change the length by a sample; keep every track on the same n frames.
-    f0 = _fit_length(f0, n, np.nan)
-    x = np.pad(x, (0, max(0, n * pf.HOP - len(x))))
+    n = pf.num_frames(len(x))
+    f0 = track_pitch(x, pf.ANALYSIS_RATE, tracker=tracker, fmin=PITCH_FLOOR_HZ, fmax=float(MAX_PITCH_HZ),
+                     centres_s=toolkit_centres(len(x), pf.ANALYSIS_RATE))
+    # fxrapt's track starts and ends one frame inside the signal; lookupOrComputePitch pads NaN.
+    f0[[0, -1]] = np.nan
     return LowLevelTracks(
         f0=f0,
-        log_energy=pf.log_energy(x, n),
+        log_energy=pf.log_energy(x),
         flux=pf.cepstral_flux(x, n),
-        cpps=pf.cpps(x, n),
+        cpps=pf.cpps(x, n, step_s=cpps_step_s),
         duration=duration,
     )
 
 
-def _fit_length(a: np.ndarray, n: int, fill: float) -> np.ndarray:
-    if len(a) >= n:
-        return a[:n]
-    return np.concatenate([a, np.full(n - len(a), fill)])
+class SpeakerProfile(Normaliser):
+    """Per-speaker (or per-utterance) normalisation, what the toolkit takes from a whole track."""
 
-
-def two_means(values: np.ndarray, max_iterations: int = 20) -> tuple[float, float]:
-    """Low and high cluster centres of (hopefully bimodal) values, by the toolkit's search.
-
-    Starts from the min and max and repeatedly moves each centre to the mean of the values
-    nearer to it than to the other centre, until both move less than 1 % of the range.
-    """
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        raise ValueError("no values to cluster")
-    low, high = float(v.min()), float(v.max())
-    threshold = (high - low) / 100
-    for _ in range(max_iterations):
-        near_high = np.abs(v - high) < np.abs(v - low)
-        near_low = np.abs(v - low) < np.abs(v - high)
-        new_high = float(v[near_high].mean()) if near_high.any() else high
-        new_low = float(v[near_low].mean()) if near_low.any() else low
-        done = abs(new_high - high) < threshold and abs(new_low - low) < threshold
-        low, high = new_low, new_high
-        if done:
-            break
-    return low, high
-
-
-@dataclass(frozen=True)
-class SpeakerProfile:
-    """Per-speaker normalisation: pitch percentile map and energy centres.
-
-    Attributes:
-        pitch_cdf: ``(MAX_PITCH_HZ + 1,)`` cumulative share of the speaker's voiced frames at or
-            below each rounded Hz value (index = Hz).
-        energy_low: silence centre of the speaker's frame log energies.
-        energy_high: speech centre.
-        num_frames: frames the profile was fitted on.
-        num_voiced: voiced frames among them.
-    """
-
-    pitch_cdf: np.ndarray
-    energy_low: float
-    energy_high: float
-    num_frames: int
-    num_voiced: int
+    @classmethod
+    def of_utterance(cls, tracks: LowLevelTracks) -> SpeakerProfile:
+        """The toolkit's normalisation of a track that is this one utterance."""
+        return cls._fit([tracks], pooled=False)
 
     @classmethod
     def fit(cls, tracks: Sequence[LowLevelTracks]) -> SpeakerProfile:
-        """Fit on all of one speaker's utterances (the more, the more stable)."""
+        """Fit on all of one speaker's utterances (one utterance: :meth:`of_utterance`)."""
         if not tracks:
             raise ValueError("a speaker profile needs at least one utterance")
+        return cls._fit(list(tracks), pooled=len(tracks) > 1)
+
+    @classmethod
+    def _fit(cls, tracks: list[LowLevelTracks], pooled: bool) -> SpeakerProfile:
         f0 = np.concatenate([t.f0 for t in tracks])
         energy = np.concatenate([t.log_energy for t in tracks])
-        rounded = np.round(f0[np.isfinite(f0)]).astype(int)
-        rounded = rounded[(rounded >= 0) & (rounded <= MAX_PITCH_HZ)]
-        counts = np.bincount(rounded, minlength=MAX_PITCH_HZ + 1).astype(np.float64)
-        total = counts.sum()
-        if total == 0:
+        # epeakness scales by the energy range of the track it sees (trimmed to the pitch length).
+        peak_energy = np.concatenate([t.log_energy[: len(t.f0)] for t in tracks])
+        cpps = np.concatenate([t.cpps for t in tracks])
+        flux = np.concatenate([t.flux for t in tracks])
+        flux = flux[np.isfinite(flux)]
+        if not np.isfinite(f0).any():
             logger.warning("speaker material has no voiced frames; pitch features will be 0")
-        cdf = np.cumsum(counts) / total if total > 0 else np.zeros(MAX_PITCH_HZ + 1)
         low, high = two_means(energy)
-        return cls(cdf, low, high, int(len(energy)), int(total))
-
-    def percentiles(self, f0: np.ndarray) -> np.ndarray:
-        """Map F0 (Hz, NaN unvoiced) to the speaker's percentiles in [0, 1] (NaN unvoiced)."""
-        out = np.full(len(f0), np.nan)
-        if self.num_voiced == 0:
-            return out
-        ok = np.isfinite(f0)
-        r = np.round(np.where(ok, f0, -1)).astype(int)
-        ok &= (r >= 0) & (r <= MAX_PITCH_HZ)
-        out[ok] = self.pitch_cdf[r[ok]]
-        return out
+        return cls(
+            pitch_cdf=Normaliser.pitch_map(f0),
+            energy_low=low,
+            energy_high=high,
+            energy_min=float(peak_energy.min()),
+            energy_max=float(peak_energy.max()),
+            cpps_mean=float(np.mean(cpps)),
+            cpps_std=float(np.std(cpps, ddof=1)) if len(cpps) > 1 else 0.0,
+            flux_mean=float(np.mean(flux)) if flux.size else 0.0,
+            flux_std=float(np.std(flux, ddof=1)) if flux.size > 1 else 0.0,
+            pooled=pooled,
+        )
 
     @property
     def energy_span(self) -> float:
-        # A speaker whose material has no silence/speech contrast would divide by ~0.
+        """Speech minus silence centre of the frame log energies (never ~0)."""
         return max(self.energy_high - self.energy_low, 1e-3)
-
-    def scaled_energy(self, log_energy: np.ndarray) -> np.ndarray:
-        """Log energy with the speaker's silence centre at 0 and speech centre at 1."""
-        return (log_energy - self.energy_low) / self.energy_span
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "pitch_cdf": [round(float(v), 6) for v in self.pitch_cdf],
             "energy_low": self.energy_low,
             "energy_high": self.energy_high,
-            "num_frames": self.num_frames,
-            "num_voiced": self.num_voiced,
+            "energy_min": self.energy_min,
+            "energy_max": self.energy_max,
+            "cpps_mean": self.cpps_mean,
+            "cpps_std": self.cpps_std,
+            "flux_mean": self.flux_mean,
+            "flux_std": self.flux_std,
+            "pooled": self.pooled,
         }
 
 
-def laplacian_of_gaussian(sigma: float) -> np.ndarray:
-    """Negated Laplacian-of-Gaussian peak detector, ``+-2.5 sigma`` frames long."""
-    half = int(math.floor(2.5 * sigma))
-    x = np.arange(-half, half + 1, dtype=np.float64)
-    s2 = sigma * sigma
-    return -((x * x) / (s2 * s2) - 1.0 / s2) * np.exp(-(x * x) / (2 * s2))
-
-
-def _conv(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    return np.convolve(x, kernel, mode="same")
-
-
-def _local_max(x: np.ndarray, half: int) -> np.ndarray:
-    padded = np.pad(x, (half, half), constant_values=-np.inf)
-    return np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).max(axis=1)
-
-
-def peak_disalignment(scaled_energy: np.ndarray, percentiles: np.ndarray) -> np.ndarray:
-    """Frame-level late-peak / disalignment evidence (toolkit's epeakness/ppeakness/misalignment)."""
-    e = scaled_energy
-    height = np.sqrt(np.clip(e, 0.0, 1.0))
-    epeak = _conv(e, laplacian_of_gaussian(6)) * _conv(e, laplacian_of_gaussian(15)) * height
-    epeak = np.maximum(epeak, 0.0)
-    valid = np.isfinite(percentiles).astype(np.float64)
-    tri = np.bartlett(17)[1:-1]
-    support = _conv(valid, tri / tri.sum())
-    p = np.nan_to_num(percentiles, nan=0.0)
-    ppeak = np.maximum(_conv(p, laplacian_of_gaussian(10)) * support * p, 0.0)
-    local_max = _local_max(epeak, 6)  # +-60 ms
-    return (local_max * ppeak - epeak * ppeak) * ppeak
-
-
-def pitch_range_evidence(f0: np.ndarray, kind: str) -> np.ndarray:
-    """Share of frames within +-500 ms whose F0 ratio to this frame is in the narrow/wide band."""
-    half = PITCH_RANGE_HALF_SPAN
-    padded = np.pad(f0, (half, half), constant_values=np.nan)
-    neighbours = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratios = neighbours / f0[:, None]
-        if kind == "np":
-            hit = (ratios > 0.98) & (ratios < 1.02)
-        elif kind == "wp":
-            hit = ((ratios > 0.70) & (ratios < 0.90)) | ((ratios > 1.10) & (ratios < 1.30))
-        else:
-            raise ValueError(f"kind must be 'np' or 'wp', got {kind!r}")
-    return hit.sum(axis=1) / float(2 * half + 1)
-
-
-def creak_evidence(f0: np.ndarray) -> np.ndarray:
-    """1 where the F0 ratio to the previous frame is an octave jump or irregular small jump."""
-    ratios = np.full(len(f0), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratios[1:] = f0[1:] / f0[:-1]
-        r = ratios
-        hit = (
-            ((r > 1.90) & (r < 2.10))
-            | ((r > 0.475) & (r < 0.525))
-            | ((r > 1.05) & (r < 1.25))
-            | ((r < 0.95) & (r > 0.80))
-        )
-    return hit.astype(np.float64)
-
-
-def frame_features(tracks: LowLevelTracks, profile: SpeakerProfile) -> np.ndarray:
-    """``(10, num_frames)`` frame-level values of the ten features, in :data:`FEATURES` order."""
-    pct = profile.percentiles(tracks.f0)
-    scaled = profile.scaled_energy(tracks.log_energy)
-    delta = np.abs(np.diff(tracks.log_energy, prepend=tracks.log_energy[:1]))
-    # Flux is 30-300 in speech; the floor keeps stationary silence from dividing by ~0.
-    flux = np.maximum(tracks.flux, 1.0)
-    voiced = np.isfinite(pct)
-    rows = {
-        "cr": creak_evidence(tracks.f0),
-        "sr": delta / profile.energy_span,
-        "tl": np.where(voiced, 0.5 - np.minimum(np.nan_to_num(pct, nan=0.5), 0.5), 0.0),
-        "th": np.where(voiced, np.maximum(np.nan_to_num(pct, nan=0.5), 0.5) - 0.5, 0.0),
-        "wp": pitch_range_evidence(tracks.f0, "wp"),
-        "np": pitch_range_evidence(tracks.f0, "np"),
-        "vo": scaled,
-        "le": np.maximum(scaled, 0.0) / flux,
-        "cp": tracks.cpps,
-        "pd": peak_disalignment(scaled, pct),
-    }
-    return np.stack([rows[f] for f in FEATURES])
-
-
 def window_edges(n_frames: int) -> np.ndarray:
-    """Frame indices of the 11 window boundaries (rounded half up, like the toolkit)."""
+    """Frame indices of the 11 window boundaries of ``n_frames`` frames (rounded half up)."""
     return np.floor(np.asarray(WINDOW_BOUNDS, dtype=np.float64) / 100.0 * n_frames + 0.5).astype(int)
 
 
 def window_means(frames: np.ndarray) -> np.ndarray:
-    """Average ``(F, n)`` frame values over the 10 windows -> ``(F, 10)``."""
+    """Average ``(F, n)`` frame values over the 10 windows -> ``(F, 10)`` (for contours and
+    steering; the features themselves follow the toolkit, see :func:`prosody_vector`)."""
     n = frames.shape[-1]
     edges = window_edges(n)
     if np.any(np.diff(edges) <= 0):
@@ -369,22 +249,34 @@ def window_means(frames: np.ndarray) -> np.ndarray:
     return sums / np.diff(edges)[None, :]
 
 
-def prosody_vector(tracks: LowLevelTracks, profile: SpeakerProfile | None = None) -> np.ndarray:
+def prosody_vector(
+    tracks: LowLevelTracks,
+    profile: SpeakerProfile | None = None,
+    departures: Departures = Departures(),
+) -> np.ndarray:
     """The 100-dim prosody vector (raw, before z-scoring), in :data:`COLUMNS` order.
 
     Args:
         tracks: the utterance's frame-level tracks.
-        profile: the speaker's normalisation profile; ``None`` fits one on this utterance
-            alone, which makes pitch height and intensity relative to the utterance itself.
+        profile: the speaker's normalisation profile; ``None`` normalises by the utterance
+            itself, as the toolkit does with a one-clip track (pitch height and intensity are
+            then relative to the utterance).
+        departures: deliberate departures from the toolkit (none by default).
     """
-    if profile is None:
-        profile = SpeakerProfile.fit([tracks])
-    windows = window_means(frame_features(tracks, profile))
-    # pd is a product of peakness terms and spans ~5 orders of magnitude across utterances; its
-    # cube root keeps one unusual utterance from dominating the z-scored distance.
-    pd_row = FEATURES.index("pd")
-    windows[pd_row] = np.cbrt(windows[pd_row])
-    return windows.reshape(-1)
+    norm = profile if profile is not None else SpeakerProfile.of_utterance(tracks)
+    spans = window_spans(int(round(tracks.duration * pf.ANALYSIS_RATE)), pf.ANALYSIS_RATE)
+    if any(e <= s for s, e in spans):
+        raise UtteranceTooShortError(f"{tracks.num_frames} frames cannot fill {NUM_WINDOWS} non-empty windows")
+    values = feature_windows(tracks.log_energy, tracks.f0, tracks.flux, tracks.cpps, spans, norm, departures)
+    return np.concatenate([values[f] for f in FEATURES])
+
+
+def toolkit_order(vector: np.ndarray) -> np.ndarray:
+    """Reorder a vector (or ``(..., 100)`` array) from :data:`COLUMNS` to the toolkit CSVs' order."""
+    v = np.asarray(vector, dtype=np.float64)
+    rows = v.reshape(*v.shape[:-1], len(FEATURES), NUM_WINDOWS)
+    idx = [FEATURES.index(f) for f in TOOLKIT_FEATURES]
+    return rows[..., idx, :].reshape(v.shape)
 
 
 def vector_to_table(vector: np.ndarray) -> dict[str, list[float]]:

@@ -34,6 +34,7 @@ import numpy as np
 from speech.eval.errors import InputFormatError, MismatchError
 from speech.eval.pitch import PitchTracker
 from speech.eval.prosody import (
+    DEFAULT_TRACKER,
     FEATURES,
     LowLevelTracks,
     ProsodyComparison,
@@ -135,7 +136,7 @@ class ProsodyExtractor:
         tracker: pitch tracker for every utterance.
     """
 
-    tracker: PitchTracker = "praat"
+    tracker: PitchTracker = DEFAULT_TRACKER
     _tracks: dict[tuple[str, float, float | None], LowLevelTracks] = field(default_factory=dict, repr=False)
 
     def tracks(self, utt: Utterance) -> LowLevelTracks:
@@ -193,7 +194,7 @@ def evaluate_pairs(
     """
     if not pairs:
         raise MismatchError("no pairs to evaluate")
-    ex = extractor or ProsodyExtractor(tracker=stats.tracker or "praat")
+    ex = extractor or ProsodyExtractor(tracker=stats.tracker or DEFAULT_TRACKER)
     if stats.tracker and ex.tracker != stats.tracker:
         logger.warning("statistics were fitted with the %r tracker but vectors use %r", stats.tracker, ex.tracker)
     utts = [p.source for p in pairs] + [p.target for p in pairs]
@@ -357,7 +358,7 @@ def read_utterance_list(path: str | Path) -> list[Utterance]:
 
 def fit_stats(
     utterances: Sequence[Utterance],
-    tracker: PitchTracker = "praat",
+    tracker: PitchTracker = DEFAULT_TRACKER,
     provenance: str = "",
     extractor: ProsodyExtractor | None = None,
 ) -> ProsodyStats:
