@@ -1,4 +1,4 @@
-"""The Gradio page: :func:`build_app` returns a ``gr.Blocks`` with two tabs.
+"""The Gradio page: :func:`build_app` returns a ``gr.Blocks`` with three tabs.
 
 - **Voice cloning**: a reference clip (upload or record; its duration and a speech check appear
   under it), the text, the target language, the accent (native, or the reference's language),
@@ -6,6 +6,9 @@
   is the audio, the phonemes the model read, the speaker similarity of the output to the
   reference, and a plot of both clips' pitch and energy contours. Examples made from the
   bootstrap voices fill every input.
+- **Dub** (:mod:`speech.demo.dub_tab`): a clip and its translation; the dub (voice, emotion,
+  speech length and prosody profile of the clip) beside a plain synthesis, the report, and both
+  prosody profiles drawn over the source's.
 - **Spoken commands**: the SLU model's intent for an uploaded or recorded command.
 
 Errors (silent or non-speech reference, text over the limit, unsupported language...) appear in
@@ -157,6 +160,10 @@ def build_app(
             rows = example_rows(svc.languages, emotions)
             if rows:
                 gr.Examples(rows, inputs, label="Examples (voices of the bootstrap corpus)")
+
+        from speech.demo.dub_tab import build_dub_tab
+
+        build_dub_tab(svc, _page_errors, first_language, languages, all_language_choices())
 
         with gr.Tab("Spoken commands"):
             if svc.intent_predictor is None:

@@ -214,6 +214,7 @@ class Dubber:
         source_language: str | None = None,
         source_text: str | None = None,
         config: DubConfig | None = None,
+        transcribe: bool = True,
     ) -> DubResult:
         """Say ``text`` in ``language`` the way the source said its own words.
 
@@ -225,6 +226,8 @@ class Dubber:
                 or pooled statistics, when ``None``.
             source_text: the source's transcript; recognised by Whisper when ``None``.
             config: what to keep and how.
+            transcribe: recognise a missing transcript (``False``: leave it unknown; the dub
+                itself does not need it).
 
         Returns:
             A :class:`DubResult`; its ``report`` holds ``prosody_distance`` ``{dub, plain}``,
@@ -249,7 +252,7 @@ class Dubber:
         if span_s < MIN_SPEECH_S:
             raise AudioError(f"the source clip holds only {span_s:.2f} s of speech; give at least "
                              f"{MIN_SPEECH_S:.1f} s of speech")
-        if source_text is None:
+        if source_text is None and transcribe:
             source_text, found = transcribe_source(wav, sr, src_lang)
             src_lang = src_lang or (get_language(found).code if found else None)
             logger.info("source transcript: %s", source_text)
