@@ -109,7 +109,8 @@ def cepstral_flux(x: np.ndarray, n_frames: int, sample_rate: int = ANALYSIS_RATE
     """``(n_frames,)`` smoothed frame-to-frame MFCC change; high in fast articulation."""
     cc = mfcc(x, sample_rate)
     cc = np.concatenate([np.zeros((13, 1)), cc, np.zeros((13, 1))], axis=1).T
-    diff = cc[1:] - cc[:-1]
+    with np.errstate(invalid="ignore"):  # all-zero frames: -inf - -inf is NaN, as in MATLAB
+        diff = cc[1:] - cc[:-1]
     if max(diff.shape) < n_frames:  # MATLAB length() of the (M + 1, 13) matrix
         diff = np.vstack([np.mean(np.abs(diff), axis=0, keepdims=True), diff])
     flux = smooth_jcc((diff**2).sum(axis=1), 15)
@@ -136,13 +137,16 @@ def _cpps_setup(sample_rate: int) -> tuple[np.ndarray, int, int, np.ndarray]:
 
 def _causal_mean(x: np.ndarray, width: int, axis: int) -> np.ndarray:
     """MATLAB ``filter(ones(1, width) / width, 1, x)`` along ``axis`` (zero history)."""
-    c = np.cumsum(x, axis=axis, dtype=np.float64)
+    # Digital silence gives -inf dB; inf - inf is NaN here, as in MATLAB (dropped later).
+    with np.errstate(invalid="ignore"):
+        c = np.cumsum(x, axis=axis, dtype=np.float64)
     lagged = np.zeros_like(c)
     src = [slice(None)] * x.ndim
     dst = [slice(None)] * x.ndim
     src[axis], dst[axis] = slice(None, -width), slice(width, None)
     lagged[tuple(dst)] = c[tuple(src)]
-    return (c - lagged) / width
+    with np.errstate(invalid="ignore"):
+        return (c - lagged) / width
 
 
 def cpps(x: np.ndarray, n_frames: int, sample_rate: int = ANALYSIS_RATE, step_s: float = 0.002) -> np.ndarray:

@@ -54,24 +54,32 @@ MAX_PITCH_HZ = 500
 class Departures:
     """Deliberate departures from the toolkit's recipe (all ``False``: the toolkit's own).
 
+    The figures after each are its measured effect, alone, on parity with the toolkit over the
+    ten fixture clips (``benchmarks/prosody.py``): the median-over-windows r of the features it
+    moves, and the Spearman correlation of pairwise distances, 0.907 without any departure.
+
     Attributes:
         window_means: report window *means* for the features the toolkit sums (vo, sr, le, cp),
-            so that they measure level rather than level times duration. (The toolkit sums
-            because its windows have fixed durations within one feature set; ours scale with
-            the utterance.)
+            so that they measure level rather than level times duration (the toolkit sums
+            because its windows have fixed durations; ours scale with the utterance). vo 0.94,
+            sr 0.78, le 0.98, cp 0.96; distances 0.863.
         rate_without_silence_offset: speaking rate without subtracting the silence centre (an
             absolute log level) from the sum of energy *changes*, which makes the toolkit's
-            rate depend on recording gain.
+            rate depend on recording gain. sr 0.98; distances 0.913.
         untrimmed_peak_edges: peak filters without ``myconv``'s zeroing of the first and last
             15-37 frames, which the toolkit could afford on whole conversations but which
-            blanks most of a short utterance's pd.
+            blanks most of a short utterance's pd. pd 0.93; distances 0.869.
         fixed_pitch_range_span: a fixed +-500 ms pitch-range neighbourhood for every window
-            (the toolkit's stated intent) instead of ``floor(500 / F)`` frames.
+            (the toolkit's stated intent) instead of ``floor(500 / F)`` frames. wp 0.72,
+            np 0.97; distances 0.835.
         exact_windows: take each window over exactly its frames ``[S, E)`` (values over the
             data only) instead of the toolkit's centred track element, which is shifted by one
             or two frames and is zero padding for the first window of some features and for
-            the last window of every feature.
+            the last window of every feature. vo 0.98, cp 0.97; distances 0.869.
         pd_cube_root: report the cube root of pd, whose values span five orders of magnitude.
+            pd 0.86; distances 0.906.
+
+    All of them together (:meth:`legacy`, this package's earlier recipe): distances 0.777.
     """
 
     window_means: bool = False

@@ -33,7 +33,9 @@ def test_prosody_one_pair_with_speaker_clips_json_csv_plot(
     pair = payload["pairs"][0]
     assert pair["source_language"] == "en-us" and len(pair["z_source"]) == 100
     shares = pair["feature_shares"]
-    assert max(shares, key=shares.get) in ("th", "tl")  # a pitch shift is mostly pitch height
+    # A pitch shift is mostly pitch height: th, and pd, which the toolkit builds from pitch
+    # percentiles (ppeakness grows with their cube), so higher pitch raises it most of all.
+    assert shares["th"] + shares["tl"] + shares["pd"] > 0.8 and shares["th"] > shares["tl"]
     assert payload["summary"]["mean_distance"] == pytest.approx(pair["distance"])
     assert (out / "p.png").stat().st_size > 10_000
     header = (out / "p.csv").read_text().splitlines()[0]

@@ -152,5 +152,5 @@ def test_stats_round_trip_and_validation(tmp_path: Path) -> None:
 def test_default_stats_cover_the_bootstrap_languages() -> None:
     langs = {"en-us", "es", "fr", "de", "it", "fi", "cs", "ca", "ru", "hi", "mr", "te", "*"}
     assert langs <= set(STATS.languages)
-    assert STATS.tracker == "praat"
-    assert STATS.get("en-us").count == 172 and STATS.get("*").count == 1211
+    assert STATS.tracker == P.DEFAULT_TRACKER == "rapt"
+    assert STATS.get("en-us").count == 200 and STATS.get("*").count == 1525
