@@ -1,12 +1,13 @@
-"""Throughput of the bootstrap TTS build: utterances per second with 1 and 2 workers.
+"""Throughput of the bootstrap TTS build per voice engine, with 1 and 2 workers.
 
-Builds the same small corpus (default: English, Spanish, Italian, Hindi, Russian, so that flite,
-festival diphone, HTS and clunits voices and espeak-ng all take part; 4 sentences per voice)
-into fresh temporary directories, once per worker count, and prints the rate. Worker start-up is
-included, as in a real build.
+For each engine (Kokoro, Pico, espeak-ng, festival, flite) it renders the same planned utterances
+of the natural and system registries (a few voices of several languages, real corpus sentences,
+emotion styles, resampling, trimming, loudness) into a fresh temporary directory, once per worker
+count, and prints utterances and audio seconds per wall second. Worker start-up is included, as
+in a real build.
 
 Usage:
-    python benchmarks/bootstrap.py [--langs en es it hi ru] [--sentences-per-voice 4] [--workers 1 2]
+    python benchmarks/bootstrap.py [--utterances 24] [--workers 1 2] [--engines kokoro pico]
 """
 
 from __future__ import annotations
@@ -15,32 +16,51 @@ import argparse
 import os
 import tempfile
 import time
-from collections import Counter
+import zlib
+from pathlib import Path
+
+ENGINES = ("kokoro", "pico", "espeak", "festival", "flite")
+LANGS = ("en-us", "es", "it", "hi", "ru", "de", "fr")
+
+
+def _jobs(engine: str, count: int, out: Path) -> list:
+    from speech.data.bootstrap.tts import TTSBootstrapConfig, plan_tts, teacher_voices, tts_voices
+
+    teacher = "natural" if engine in ("kokoro", "pico") else "system"
+    config = TTSBootstrapConfig(out_dir=str(out), teacher=teacher, size="small", sentences_per_voice=6,
+                                progress=False)
+    registry, heldout = teacher_voices(config)
+    langs = [lang for lang in LANGS if any(v.engine == engine for v in registry.get(lang, ()))]
+    voices = {lang: [v for v in vs if v.engine == engine]
+              for lang, vs in tts_voices(langs, True, registry, heldout).items()}
+    planned = [p.job for p in plan_tts(config, {k: v for k, v in voices.items() if v}, heldout)]
+    # Round-robin over voices so every voice takes part.
+    planned.sort(key=lambda j: (zlib.crc32(j.id.encode()), j.id))
+    return planned[:count]
 
 
 def main() -> None:
-    from speech.data.bootstrap.tts import TTSBootstrapConfig, build_tts_corpus, plan_tts, tts_voices
-    from speech.data.bootstrap.voices import resolve_languages, TTS_VOICES
+    import soundfile
+
+    from speech.data.bootstrap.synthesis import run_jobs
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--langs", nargs="+", default=["en", "es", "it", "hi", "ru"])
-    parser.add_argument("--sentences-per-voice", type=int, default=4)
+    parser.add_argument("--utterances", type=int, default=24, help="utterances per engine and run")
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     args = parser.parse_args()
 
-    langs = resolve_languages(args.langs, list(TTS_VOICES))
     print(f"machine: {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
-    for workers in args.workers:
-        with tempfile.TemporaryDirectory(prefix="bootstrap-bench-") as out:
-            config = TTSBootstrapConfig(out_dir=out, langs=langs, size="small", workers=workers,
-                                        sentences_per_voice=args.sentences_per_voice, progress=False)
-            engines = Counter(p.job.voice.engine for p in plan_tts(config, tts_voices(langs)))
-            start = time.perf_counter()
-            report = build_tts_corpus(config)
-            seconds = time.perf_counter() - start
-            audio_s = report.hours * 3600
-            print(f"workers={workers}: {report.rendered} utterances ({dict(engines)}) in {seconds:.1f} s "
-                  f"= {report.rendered / seconds:.2f} utt/s, {audio_s / seconds:.1f} s of audio per second")
+    print(f"{'engine':9} {'workers':>7} {'utts':>5} {'utt/s':>7} {'audio s/s':>9}")
+    for engine in args.engines:
+        for workers in args.workers:
+            with tempfile.TemporaryDirectory(prefix="bootstrap-bench-") as tmp:
+                jobs = _jobs(engine, args.utterances, Path(tmp))
+                start = time.perf_counter()
+                rendered, _ = run_jobs(jobs, workers, progress=False)
+                seconds = time.perf_counter() - start
+                audio = sum(soundfile.info(j.path).duration for j in jobs)
+                print(f"{engine:9} {workers:>7} {rendered:>5} {rendered / seconds:>7.2f} {audio / seconds:>9.2f}")
 
 
 if __name__ == "__main__":

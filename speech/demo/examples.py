@@ -128,7 +128,7 @@ def render_clip(clip: ExampleClip) -> np.ndarray:
     """The clip's audio at :data:`CLIP_SAMPLE_RATE`: engine output, emotion style, corpus loudness."""
     import soxr
 
-    from speech.data.bootstrap.engines import synthesize_raw
+    from speech.data.bootstrap.engines import residual_style, synthesize_raw
     from speech.data.bootstrap.styles import STYLES
     from speech.data.bootstrap.synthesis import SAMPLE_RATE, finish_audio
     from speech.data.bootstrap.voices import check_voices
@@ -136,7 +136,7 @@ def render_clip(clip: ExampleClip) -> np.ndarray:
     voice = check_voices([_voice(clip.voice)])[0]
     style = STYLES[clip.emotion]
     (raw, sr), = synthesize_raw(voice, [clip.text], [style])
-    wav = finish_audio(raw, sr, style, apply_style=voice.engine != "espeak")
+    wav = finish_audio(raw, sr, style, residual_style(voice.engine, style))
     return soxr.resample(wav, SAMPLE_RATE, CLIP_SAMPLE_RATE, quality="HQ").astype(np.float32)
 
 

@@ -25,7 +25,8 @@ SPLITS = ("train", "dev", "test", "heldout")
 
 
 def _config(out: Path, **kw) -> TTSBootstrapConfig:
-    base = dict(out_dir=str(out), langs=LANGS, size="small", seed=0, workers=1, progress=False)
+    base = dict(out_dir=str(out), teacher="system", langs=LANGS, size="small", seed=0, workers=1,
+                progress=False)
     return TTSBootstrapConfig(**{**base, **kw})
 
 
@@ -169,10 +170,10 @@ def test_cli(tmp_path, capsys):
     assert "unknown language 'xx'" in capsys.readouterr().err
     assert main(["data", "bootstrap-tts"]) == 2
     assert "--out DIR is required" in capsys.readouterr().err
-    assert main(["data", "bootstrap-tts", "--list-voices"]) == 0
+    assert main(["data", "bootstrap-tts", "--list-voices", "--teacher", "system"]) == 0
     listed = capsys.readouterr().out
     assert all(v.id in listed for vs in TTS_VOICES.values() for v in vs)
-    assert main(["data", "bootstrap-tts", "--out", str(tmp_path / "y"), "--langs", "es",
+    assert main(["data", "bootstrap-tts", "--out", str(tmp_path / "y"), "--langs", "es", "--teacher", "system",
                  "--sentences-per-voice", "1", "--workers", "1", "--emotions", "sad", "--no-progress"]) == 0
     _, sups = load_manifests(tmp_path / "y", CORPUS, "train")
     assert {s.custom["emotion"] for s in sups} == {"sad"}

@@ -102,7 +102,7 @@ def test_psola_handles_a_wide_surprised_range():
     style = EmotionStyle("surprised", pitch_scale=1.2230627381863315, range_scale=1.7637406790303654,
                          rate_scale=0.9433711376741671, gain_db=1.1899582912924438)
     (raw, sr), = synthesize_raw(voice, ["Han obert una llibreria a l'antiga oficina de correus."], [style])
-    out = finish_audio(raw, sr, style, apply_style=True)
+    out = finish_audio(raw, sr, style, residual=style)
     assert out.size > 2.5 * SR and _f0(out, SR) > 1.1 * _f0(raw.astype(np.float32), sr)
 
 
@@ -174,7 +174,14 @@ def test_sentence_lists_are_rich(lang):
 
 
 def test_every_sentence_file_belongs_to_a_language():
-    assert sorted(p.stem for p in SENTENCE_DIR.glob("*.txt")) == sorted(TTS_VOICES)
+    from speech.data.bootstrap.natural import NATURAL_LANGUAGES
+    from speech.data.bootstrap.sentences import sentence_file
+
+    languages = set(TTS_VOICES) | set(NATURAL_LANGUAGES)
+    files = {p.stem for p in SENTENCE_DIR.glob("*.txt")}
+    assert files <= languages
+    # Every language of either teacher has a list (British English reads the US one).
+    assert {sentence_file(lang).stem for lang in languages} == files
 
 
 def test_read_sentence_file_errors(tmp_path):
@@ -263,18 +270,22 @@ def test_festival_rejects_text_outside_the_voice_charset():
         get_engine("festival").synthesize_many(voice, ["Ahoj \u20ac"])
 
 
-@pytest.mark.parametrize("lang,engine", [("es", "espeak"), ("it", "festival"), ("en-us", "flite")])
+@pytest.mark.parametrize("lang,engine", [("es", "espeak"), ("it", "festival"), ("en-us", "flite"),
+                                         ("es", "kokoro"), ("fr", "pico")])
 def test_emotion_styles_are_audible_in_prosody(lang, engine):
-    """Happy is higher and faster than sad, for native (espeak) and PSOLA (festival, flite) styles."""
-    from speech.data.bootstrap.engines import synthesize_raw
+    """Happy is higher and faster than sad, for native (espeak), partly native (Kokoro's rate)
+    and PSOLA (festival, flite, Pico) styles."""
+    from speech.data.bootstrap.engines import residual_style, synthesize_raw
+    from speech.data.bootstrap.natural import natural_registry
     from speech.data.bootstrap.synthesis import SAMPLE_RATE, finish_audio
 
-    voice = next(v for v in TTS_VOICES[lang] if v.engine == engine)
+    voices = list(TTS_VOICES[lang]) + list(natural_registry()[0][lang])
+    voice = next(v for v in voices if v.engine == engine)
     text = load_sentences(lang)[0]
     out = {}
     for emotion in ("happy", "sad"):
         (raw, sr), = synthesize_raw(voice, [text], [STYLES[emotion]])
-        out[emotion] = finish_audio(raw, sr, STYLES[emotion], apply_style=engine != "espeak")
+        out[emotion] = finish_audio(raw, sr, STYLES[emotion], residual_style(engine, STYLES[emotion]))
     assert _f0(out["happy"], SAMPLE_RATE) > 1.12 * _f0(out["sad"], SAMPLE_RATE)
     assert out["sad"].size > 1.2 * out["happy"].size
     assert F.loudness_lufs(out["happy"], SAMPLE_RATE) > F.loudness_lufs(out["sad"], SAMPLE_RATE) + 4.0

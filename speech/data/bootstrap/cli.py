@@ -29,11 +29,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "bootstrap-tts",
         help="synthesise the multilingual, multispeaker bootstrap TTS corpus",
         description="Synthesise a multilingual, multispeaker TTS corpus (lhotse manifests) from the "
-        "espeak-ng, flite and festival voices on this machine, with synthetic emotion styles.",
+        "voices on this machine (Kokoro-82M and its blends, SVOX Pico, espeak-ng, flite, festival), "
+        "with synthetic emotion styles and held-out speakers.",
     )
     _add_common(tts)
+    tts.add_argument("--teacher", choices=("natural", "system"), default="natural",
+                     help="natural (default): Kokoro-82M voices and blends, SVOX Pico, system voices "
+                     "only where no natural engine speaks the language; system: the 49 "
+                     "espeak-ng/flite/festival voices")
     tts.add_argument("--langs", nargs="+", metavar="LANG",
-                     help="languages to build (default: all; see --list-voices)")
+                     help="languages to build (default: all of the teacher's; see --list-voices)")
     tts.add_argument("--sentences-per-voice", type=int, help="override the size preset")
     tts.add_argument("--emotions", nargs="+", metavar="EMOTION",
                      help="styles to use (default: neutral happy sad angry surprised)")
@@ -64,19 +69,22 @@ def _require_out(args: argparse.Namespace) -> None:
 
 
 def _run_tts(args: argparse.Namespace) -> int:
-    from speech.data.bootstrap.tts import TTSBootstrapConfig, build_tts_corpus
-    from speech.data.bootstrap.voices import HELDOUT_VOICES, TTS_VOICES, missing_reason
+    from speech.data.bootstrap.tts import TTSBootstrapConfig, build_tts_corpus, teacher_voices
+    from speech.data.bootstrap.voices import missing_reason
 
     if args.list_voices:
-        for lang, voices in TTS_VOICES.items():
+        registry, heldout = teacher_voices(TTSBootstrapConfig(out_dir="", teacher=args.teacher, size=args.size))
+        for lang, voices in registry.items():
             for v in voices:
                 state = missing_reason(v) or "installed"
-                role = "held out" if v.id in HELDOUT_VOICES else "train"
-                print(f"{lang:6} {v.id:28} {v.engine:9} {v.gender or '?':2} {role:9} {state}")
+                role = "held out" if v.id in heldout else "train"
+                mix = " + ".join(f"{w:.2f} {n}" for n, w in v.mix) if len(v.mix) > 1 else ""
+                print(f"{lang:6} {v.id:28} {v.engine:9} {v.gender or '?':2} {role:9} {state} {mix}".rstrip())
         return 0
     _require_out(args)
     config = TTSBootstrapConfig(
-        out_dir=args.out, langs=args.langs, size=args.size, seed=args.seed, workers=args.workers,
+        out_dir=args.out, teacher=args.teacher, langs=args.langs, size=args.size, seed=args.seed,
+        workers=args.workers,
         sentences_per_voice=args.sentences_per_voice,
         emotions=tuple(args.emotions) if args.emotions else TTSBootstrapConfig.emotions,
         allow_missing_voices=args.allow_missing_voices, progress=not args.no_progress,

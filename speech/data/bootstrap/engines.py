@@ -1,4 +1,4 @@
-"""The three synthesis engines behind the bootstrap voices, each turning texts into raw audio.
+"""The synthesis engines behind the bootstrap voices, each turning texts into raw audio.
 
 - :class:`EspeakEngine` calls libespeak-ng (from ``espeakng-loader``) through ``ctypes`` in
   synchronous mode; the library hands back 16-bit samples through a callback. It applies emotion
@@ -7,6 +7,13 @@
 - :class:`FestivalEngine` runs one ``festival --batch`` process per group of utterances of one
   voice, because loading a festival voice takes a third of a second to a second; the Scheme
   script is written in the voice's charset (Latin-1, Latin-2 or UTF-8).
+- :class:`KokoroEngine` runs Kokoro-82M (int8 ONNX, :mod:`speech.assets.kokoro`) on our
+  front-end's IPA with the voice's (possibly blended) style table; the style's speaking rate is
+  Kokoro's own ``speed`` input.
+- :class:`PicoEngine` runs SVOX Pico through ``ttspico`` (in-process, 16 kHz).
+
+Each engine says which parts of an :class:`EmotionStyle` it applies itself
+(:func:`residual_style` gives what is left for PSOLA).
 
 Engines return audio at their own sample rate; :mod:`speech.data.bootstrap.synthesis` resamples,
 trims and normalises.
@@ -15,6 +22,7 @@ trims and normalises.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import logging
 import os
@@ -201,24 +209,149 @@ class FestivalEngine:
             return results
 
 
+class KokoroEngine:
+    """Kokoro-82M v1.0 (int8 ONNX, 24 kHz) on onnxruntime's CPU provider.
+
+    Input: our front-end's IPA for the voice's language, mapped onto Kokoro's vocabulary
+    (symbols it lacks are dropped and logged once), with a 0 token at both ends; the style
+    vector is row ``N-1`` of the voice's table for ``N`` tokens, where a blend's table is the
+    weighted sum of its parents' tables. One session per process, with as many intra-op threads
+    as ``OMP_NUM_THREADS`` allows (1 in the corpus builder's worker processes).
+
+    The model is the int8 ONNX export rather than the PyTorch ``kokoro`` package because the
+    registries carry only this export (the ``kokoro`` package downloads its weights from a hub).
+    """
+
+    sample_rate = 24000
+
+    def __init__(self) -> None:
+        import onnxruntime as ort
+
+        from speech.assets import AssetError, kokoro
+        from speech.text import Tokenizer
+
+        try:
+            model = kokoro.model_path()
+            self._vocab = kokoro.vocab()
+        except AssetError as e:
+            raise VoiceUnavailableError(str(e)) from e
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(model), sess_options=options,
+                                             providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer()
+        self._tables: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
+        self._dropped: set[str] = set()
+
+    def style_table(self, voice: Voice) -> np.ndarray:
+        """The ``(510, 256)`` style table of ``voice`` (blends: weighted sum of the parents)."""
+        from speech.assets import kokoro
+
+        if not voice.mix:
+            raise SynthesisError(f"Kokoro voice {voice.id} has no style mix")
+        if voice.mix not in self._tables:
+            self._tables[voice.mix] = sum(w * kokoro.load_voice(name) for name, w in voice.mix)
+        return self._tables[voice.mix]
+
+    def token_ids(self, text: str, language: str) -> list[int]:
+        """Kokoro token ids of ``text`` read in ``language`` (without the end pads)."""
+        from speech.assets import kokoro
+
+        phonemes = self._tokenizer.encode(text, language).phonemes
+        ids = [self._vocab[c] for c in phonemes if c in self._vocab]
+        dropped = {c for c in phonemes if c not in self._vocab} - self._dropped
+        if dropped:
+            self._dropped |= dropped
+            logger.info("Kokoro has no token for %s (%s): dropped", sorted(dropped), language)
+        if not ids:
+            raise SynthesisError(f"no Kokoro tokens for {text!r} ({language})")
+        if len(ids) > kokoro.MAX_TOKENS:
+            raise SynthesisError(f"{text!r} is {len(ids)} phonemes long; Kokoro takes at most "
+                                 f"{kokoro.MAX_TOKENS}: split the sentence")
+        return ids
+
+    def synthesize(self, voice: Voice, text: str, style: EmotionStyle) -> tuple[np.ndarray, int]:
+        """Speak ``text`` with Kokoro voice ``voice`` at the style's speaking rate.
+
+        Kokoro's generator draws noise (its harmonic-plus-noise source); onnxruntime's random
+        seed is set from the voice's mix, the text and the rate first, so that a file depends
+        only on what it says and who says it (builds resume in any order and are reproducible).
+        """
+        import hashlib
+
+        import onnxruntime as ort
+
+        key = f"{voice.mix}|{voice.language}|{text}|{style.rate_scale:.6f}".encode()
+        ort.set_seed(int.from_bytes(hashlib.sha1(key).digest()[:4], "little") & 0x7FFFFFFF)
+        ids = self.token_ids(text, voice.language)
+        table = self.style_table(voice)
+        feeds = {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+                 "style": table[len(ids) - 1][None].astype(np.float32),
+                 "speed": np.array([style.rate_scale], dtype=np.float32)}
+        audio = self._session.run(None, feeds)[0]
+        return np.asarray(audio, dtype=np.float32).reshape(-1), self.sample_rate
+
+
+class PicoEngine:
+    """SVOX Pico through ``ttspico``: one engine per language file, kept for the process."""
+
+    sample_rate = 16000
+
+    def __init__(self) -> None:
+        try:
+            import ttspico
+        except ImportError as e:
+            raise VoiceUnavailableError("SVOX Pico is not installed: `pip install ttspico`") from e
+        self._module = ttspico
+        self._engines: dict[str, object] = {}
+
+    def synthesize(self, voice: Voice, text: str) -> tuple[np.ndarray, int]:
+        """Speak ``text`` with Pico's language ``voice.name`` (``es-ES``)."""
+        if voice.name not in self._engines:
+            try:
+                self._engines[voice.name] = self._module.TtsEngine(voice.name)
+            except RuntimeError as e:
+                raise VoiceUnavailableError(f"SVOX Pico has no language {voice.name}: {e}") from e
+        pcm = self._engines[voice.name].speak(text)
+        if not pcm:
+            raise SynthesisError(f"SVOX Pico {voice.name} produced no audio for {text!r}")
+        return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, self.sample_rate
+
+
+Engine = EspeakEngine | FliteEngine | FestivalEngine | KokoroEngine | PicoEngine
+_ENGINE_CLASSES: dict[str, type] = {"espeak": EspeakEngine, "flite": FliteEngine,
+                                    "festival": FestivalEngine, "kokoro": KokoroEngine,
+                                    "pico": PicoEngine}
+
+
 @functools.cache
-def get_engine(engine: str) -> EspeakEngine | FliteEngine | FestivalEngine:
+def get_engine(engine: str) -> Engine:
     """The process's engine of kind ``engine`` (made once per process and reused)."""
+    if engine not in _ENGINE_CLASSES:
+        raise ValueError(f"unknown engine {engine!r}; choose {', '.join(_ENGINE_CLASSES)}")
+    return _ENGINE_CLASSES[engine]()
+
+
+def residual_style(engine: str, style: EmotionStyle) -> EmotionStyle | None:
+    """What of ``style`` is left to apply by PSOLA after ``engine`` rendered it (``None``: nothing).
+
+    espeak-ng applies pitch, range and rate itself; Kokoro applies the rate (its ``speed``);
+    flite, festival and Pico apply nothing.
+    """
     if engine == "espeak":
-        return EspeakEngine()
-    if engine == "flite":
-        return FliteEngine()
-    if engine == "festival":
-        return FestivalEngine()
-    raise ValueError(f"unknown engine {engine!r}; choose espeak, flite or festival")
+        return None
+    if engine == "kokoro":
+        return dataclasses.replace(style, rate_scale=1.0)
+    return style
 
 
 def synthesize_raw(voice: Voice, texts: Sequence[str], styles: Sequence[EmotionStyle]) -> list[tuple[np.ndarray, int]]:
-    """Raw audio for each text: espeak applies ``styles`` itself; flite and festival return the
-    neutral rendering (styles are applied afterwards by PSOLA)."""
+    """Raw audio for each text, with the parts of ``styles`` the engine applies itself
+    (:func:`residual_style` says what is left)."""
     engine = get_engine(voice.engine)
-    if isinstance(engine, EspeakEngine):
+    if isinstance(engine, (EspeakEngine, KokoroEngine)):
         return [engine.synthesize(voice, t, s) for t, s in zip(texts, styles)]
-    if isinstance(engine, FliteEngine):
+    if isinstance(engine, (FliteEngine, PicoEngine)):
         return [engine.synthesize(voice, t) for t in texts]
     return engine.synthesize_many(voice, texts)

@@ -21,11 +21,14 @@ from speech.text.languages import get_language
 
 SENTENCE_DIR = Path(__file__).with_name("sentences")
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
+#: Languages that read another language's list (British voices read the US English sentences).
+SHARED_LISTS: dict[str, str] = {"en-gb": "en-us"}
 
 
 def sentence_file(language: str) -> Path:
     """Path of the sentence list of ``language`` (a canonical code or alias)."""
-    return SENTENCE_DIR / f"{get_language(language).code}.txt"
+    code = get_language(language).code
+    return SENTENCE_DIR / f"{SHARED_LISTS.get(code, code)}.txt"
 
 
 def sentence_id(text: str) -> str:

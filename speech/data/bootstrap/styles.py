@@ -136,10 +136,17 @@ def psola_prosody(
         ``(time',)`` float32 audio at ``sample_rate``, ``time' ~= time / rate_scale``. Audio without
         any voiced frame is only time-scaled.
     """
-    import parselmouth
-    from parselmouth.praat import call
+    import hashlib
 
-    sound = parselmouth.Sound(np.ascontiguousarray(waveform, dtype=np.float64), float(sample_rate))
+    import parselmouth
+    from parselmouth.praat import call, run
+
+    samples = np.ascontiguousarray(waveform, dtype=np.float64)
+    # Praat's overlap-add places pulses in unvoiced stretches at random: seed its generator from
+    # the input, so the same audio always comes out the same (reproducible, resumable builds).
+    seed = int.from_bytes(hashlib.sha1(samples.tobytes()).digest()[:4], "little") % 1_000_000_007
+    run(f"random_initializeWithSeedUnsafelyButPredictably: {seed}")
+    sound = parselmouth.Sound(samples, float(sample_rate))
     manipulation = call(sound, "To Manipulation", 0.01, pitch_floor_hz, pitch_ceiling_hz)
     pitch_tier = call(manipulation, "Extract pitch tier")
     if call(pitch_tier, "Get number of points") > 0:

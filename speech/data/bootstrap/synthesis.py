@@ -9,7 +9,9 @@ Rendering one utterance (:func:`finish_audio`):
 
 1. raw synthesis (:mod:`~speech.data.bootstrap.engines`; espeak-ng applies the style itself);
 2. resampling to 22 050 Hz (soxr);
-3. flite/festival: style by PSOLA (:func:`~speech.data.bootstrap.styles.psola_prosody`);
+3. what of the style the engine did not apply itself, by PSOLA
+   (:func:`~speech.data.bootstrap.styles.psola_prosody`): everything for flite, festival and
+   Pico, pitch level and range for Kokoro, nothing for espeak-ng;
 4. silence trimming (40 dB below the peak, 50 ms margins), loudness normalisation to -20 LUFS
    plus the style's gain (BS.1770, ``pyloudnorm``), peaks limited to 0.95;
 5. optionally an augmented copy (speed, reverberation, noise) next to it.
@@ -104,14 +106,16 @@ class UtteranceJob:
         return Path(self.path).is_file() and (self.augment_path is None or Path(self.augment_path).is_file())
 
 
-def finish_audio(waveform: np.ndarray, sample_rate: int, style: EmotionStyle, apply_style: bool) -> np.ndarray:
+def finish_audio(waveform: np.ndarray, sample_rate: int, style: EmotionStyle,
+                 residual: EmotionStyle | None) -> np.ndarray:
     """Raw engine output -> corpus audio at :data:`SAMPLE_RATE` (see the module docstring).
 
     Args:
         waveform: ``(time,)`` raw audio.
         sample_rate: its rate.
         style: the utterance's style (its gain always applies).
-        apply_style: apply pitch/range/rate by PSOLA (engines without native prosody control).
+        residual: the part of the style the engine did not apply, applied by PSOLA (``None``:
+            the engine applied it all; see :func:`~speech.data.bootstrap.engines.residual_style`).
 
     Raises:
         AudioError: the result is silent or shorter than :data:`MIN_DURATION_S`.
@@ -126,8 +130,9 @@ def finish_audio(waveform: np.ndarray, sample_rate: int, style: EmotionStyle, ap
     # doubled the build time; soxr's HQ mode is as clean and takes milliseconds.
     if sample_rate != SAMPLE_RATE:
         wav = soxr.resample(wav, sample_rate, SAMPLE_RATE, quality="HQ").astype(np.float32)
-    if apply_style:
-        wav = psola_prosody(wav, SAMPLE_RATE, style.pitch_scale, style.range_scale, style.rate_scale)
+    if residual is not None:
+        wav = psola_prosody(wav, SAMPLE_RATE, residual.pitch_scale, residual.range_scale,
+                            residual.rate_scale)
     wav = trim_silence(wav, SAMPLE_RATE)
     if wav.size < MIN_DURATION_S * SAMPLE_RATE:
         raise AudioError(f"only {wav.size / SAMPLE_RATE:.2f} s of speech after trimming silence")
@@ -155,7 +160,7 @@ def render_jobs(jobs: Sequence[UtteranceJob]) -> int:
             text).
     """
     from speech.audio.io import save_audio
-    from speech.data.bootstrap.engines import synthesize_raw
+    from speech.data.bootstrap.engines import residual_style, synthesize_raw
 
     if not jobs:
         return 0
@@ -165,7 +170,7 @@ def render_jobs(jobs: Sequence[UtteranceJob]) -> int:
     raws = synthesize_raw(voice, [j.text for j in jobs], [j.style for j in jobs])
     for job, (wav, sr) in zip(jobs, raws):
         try:
-            clean = finish_audio(wav, sr, job.style, apply_style=voice.engine != "espeak")
+            clean = finish_audio(wav, sr, job.style, residual_style(voice.engine, job.style))
         except (AudioError, RuntimeError, ValueError) as e:  # PraatError is a RuntimeError
             raise SynthesisError(f"voice {voice.id} on {job.text!r} ({job.style.emotion}): {e}") from e
         save_audio(job.path, clean, SAMPLE_RATE)

@@ -41,12 +41,21 @@ logger = logging.getLogger(__name__)
 
 CORPUS = "bootstrap_tts"
 Size = Literal["small", "full"]
+Teacher = Literal["natural", "system"]
+TEACHERS: tuple[str, ...] = ("natural", "system")
 
-# Per size: sentences per training voice (None = all of the language's sentences) and per
-# held-out voice.
-SIZE_PRESETS: dict[str, dict[str, int | None]] = {
-    "small": {"sentences_per_voice": 3, "heldout_sentences": 2},
-    "full": {"sentences_per_voice": None, "heldout_sentences": 40},
+# Per teacher and size: sentences per training voice (None = all of the language's sentences),
+# per held-out voice, and (natural) blends per Kokoro language and voices kept per language
+# (None = all). The natural full build: about 300 speakers x 50 sentences, 13-14 h.
+SIZE_PRESETS: dict[str, dict[str, dict[str, int | None]]] = {
+    "system": {
+        "small": {"sentences_per_voice": 3, "heldout_sentences": 2},
+        "full": {"sentences_per_voice": None, "heldout_sentences": 40},
+    },
+    "natural": {
+        "small": {"sentences_per_voice": 3, "heldout_sentences": 2, "blends": 2, "voices_per_language": 4},
+        "full": {"sentences_per_voice": 50, "heldout_sentences": 30, "blends": None, "voices_per_language": None},
+    },
 }
 
 
@@ -56,7 +65,10 @@ class TTSBootstrapConfig:
 
     Attributes:
         out_dir: output directory (created; resumable).
-        langs: language codes or aliases; ``None`` = every bootstrap language.
+        teacher: ``natural`` (Kokoro-82M voices and blends, SVOX Pico, system voices only for
+            languages no natural engine speaks; see :mod:`~speech.data.bootstrap.natural`) or
+            ``system`` (the 49 espeak-ng/flite/festival voices).
+        langs: language codes or aliases; ``None`` = every language of the teacher.
         size: ``small`` (a few sentences per voice: CI, tests) or ``full`` (every sentence).
         seed: decides splits, emotion styles and their jitter; a directory keeps its seed.
         workers: worker processes.
@@ -71,6 +83,7 @@ class TTSBootstrapConfig:
     """
 
     out_dir: str
+    teacher: Teacher = "natural"
     langs: list[str] | None = None
     size: Size = "small"
     seed: int = 0
@@ -84,8 +97,10 @@ class TTSBootstrapConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.size not in SIZE_PRESETS:
-            raise ValueError(f"size must be one of {', '.join(SIZE_PRESETS)}, got {self.size!r}")
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {', '.join(TEACHERS)}, got {self.teacher!r}")
+        if self.size not in SIZE_PRESETS[self.teacher]:
+            raise ValueError(f"size must be one of {', '.join(SIZE_PRESETS[self.teacher])}, got {self.size!r}")
         bad = [e for e in self.emotions if e not in STYLES]
         if bad or not self.emotions:
             raise ValueError(f"unknown emotion(s) {bad}; choose from {', '.join(STYLES)}")
@@ -108,8 +123,8 @@ class TTSBootstrapConfig:
 
     def resolved(self, name: str) -> int | None:
         """A per-size setting: the explicit value if given, else the size preset's."""
-        value = getattr(self, name)
-        return value if value is not None else SIZE_PRESETS[self.size][name]
+        value = getattr(self, name, None)
+        return value if value is not None else SIZE_PRESETS[self.teacher][self.size].get(name)
 
 
 @dataclass
@@ -167,17 +182,18 @@ def select_sentences(splits: dict[str, list[str]], n: int | None, offset: int) -
     return out
 
 
-def plan_tts(config: TTSBootstrapConfig, voices_by_lang: dict[str, list[Voice]]) -> list[PlannedUtterance]:
+def plan_tts(config: TTSBootstrapConfig, voices_by_lang: dict[str, list[Voice]],
+             heldout_ids: frozenset[str] = HELDOUT_VOICES) -> list[PlannedUtterance]:
     """Every utterance of the build, deterministically from ``config.seed`` (pure: no I/O besides
-    reading the sentence lists)."""
+    reading the sentence lists). ``heldout_ids`` are the voices that speak only in ``heldout``."""
     out_dir = Path(config.out_dir).resolve()
     per_voice = config.resolved("sentences_per_voice")
     per_heldout = config.resolved("heldout_sentences")
     planned: list[PlannedUtterance] = []
     for lang, voices in voices_by_lang.items():
         splits = assign_splits(load_sentences(lang), config.seed, config.dev_fraction, config.test_fraction)
-        training = [v for v in voices if v.id not in HELDOUT_VOICES]
-        heldout = [v for v in voices if v.id in HELDOUT_VOICES]
+        training = [v for v in voices if v.id not in heldout_ids]
+        heldout = [v for v in voices if v.id in heldout_ids]
         choices: list[tuple[Voice, str, str]] = []
         for k, voice in enumerate(training):
             choices += [(voice, split, text) for split, text in select_sentences(splits, per_voice, k)]
@@ -193,12 +209,49 @@ def plan_tts(config: TTSBootstrapConfig, voices_by_lang: dict[str, list[Voice]])
             uid = f"{voice.id}_{sid}_{emotion}"
             path = out_dir / "wavs" / lang / voice.id / f"{uid}.wav"
             job = UtteranceJob(id=uid, voice=voice, text=text, style=style, path=str(path), seed=config.seed)
-            planned.append(PlannedUtterance(job, split, {"sentence_id": sid}))
+            custom: dict[str, Any] = {"sentence_id": sid}
+            if voice.engine == "kokoro":
+                custom["voice_mix"] = [[name, weight] for name, weight in voice.mix]
+            planned.append(PlannedUtterance(job, split, custom))
     return planned
 
 
-def tts_voices(langs: list[str], allow_missing: bool = False) -> dict[str, list[Voice]]:
+def teacher_voices(config: TTSBootstrapConfig) -> tuple[dict[str, tuple[Voice, ...]], frozenset[str]]:
+    """Every voice of the config's teacher and size by language, and the held-out voice ids.
+
+    The natural ``small`` size keeps the first ``voices_per_language`` Kokoro voices of each
+    language, its first ``blends`` blends and every other engine's voices; held-out voices among
+    them stay held out.
+    """
+    if config.teacher == "system":
+        return dict(TTS_VOICES), HELDOUT_VOICES
+    from speech.data.bootstrap.natural import FULL_BLENDS, natural_registry
+
+    blends = config.resolved("blends")
+    counts = tuple((lang, n if blends is None else min(n, blends)) for lang, n in FULL_BLENDS.items())
+    voices, heldout = natural_registry(counts)
+    keep = config.resolved("voices_per_language")
+    if keep is not None:
+        def trimmed(vs: tuple[Voice, ...]) -> tuple[Voice, ...]:
+            pure = [v for v in vs if v.engine == "kokoro" and len(v.mix) == 1]
+            # Keep the held-out pure voice among the few, so small builds test zero-shot too.
+            chosen = [v for v in pure if v.id in heldout][:1]
+            chosen += [v for v in pure if v.id not in heldout][: keep - len(chosen)]
+            return tuple(v for v in vs if v in chosen or v not in pure)
+        voices = {lang: trimmed(vs) for lang, vs in voices.items()}
+    return voices, heldout
+
+
+def tts_voices(langs: list[str], allow_missing: bool = False,
+               registry: dict[str, tuple[Voice, ...]] | None = None,
+               heldout_ids: frozenset[str] = HELDOUT_VOICES) -> dict[str, list[Voice]]:
     """The installed voices of each language (see :func:`~speech.data.bootstrap.voices.check_voices`).
+
+    Args:
+        langs: canonical language codes.
+        allow_missing: drop missing voices (with a warning) instead of failing.
+        registry: voices by language (default: the system voices).
+        heldout_ids: ids of held-out voices (a language needs a voice that is not one).
 
     Raises:
         VoiceUnavailableError: voices are missing (and not allowed to be), or a language is left
@@ -206,10 +259,11 @@ def tts_voices(langs: list[str], allow_missing: bool = False) -> dict[str, list[
     """
     from speech.data.bootstrap.errors import VoiceUnavailableError
 
+    registry = TTS_VOICES if registry is None else registry
     out: dict[str, list[Voice]] = {}
     for lang in langs:
-        usable = check_voices(TTS_VOICES[lang], allow_missing=allow_missing)
-        if len([v for v in usable if v.id not in HELDOUT_VOICES]) < 1:
+        usable = check_voices(registry[lang], allow_missing=allow_missing)
+        if len([v for v in usable if v.id not in heldout_ids]) < 1:
             raise VoiceUnavailableError(f"no training voice of {lang} is installed")
         out[lang] = usable
     return out
@@ -225,11 +279,16 @@ def build_tts_corpus(config: TTSBootstrapConfig) -> BuildReport:
         SynthesisError: a voice failed on a sentence.
     """
     start = time.perf_counter()
-    langs = resolve_languages(config.langs, list(TTS_VOICES))
-    voices = tts_voices(langs, config.allow_missing_voices)
+    registry, heldout_ids = teacher_voices(config)
+    langs = resolve_languages(config.langs, list(registry))
+    voices = tts_voices(langs, config.allow_missing_voices, registry, heldout_ids)
     out_dir = Path(config.out_dir)
-    prepare_out_dir(out_dir, CORPUS, {"seed": config.seed})
-    planned = plan_tts(config, voices)
+    # The system teacher's directories predate the field; only the natural one records it.
+    settings: dict[str, Any] = {"seed": config.seed}
+    if config.teacher != "system":
+        settings["teacher"] = config.teacher
+    prepare_out_dir(out_dir, CORPUS, settings)
+    planned = plan_tts(config, voices, heldout_ids)
     logger.info("bootstrap TTS: %d utterances, %d voices, %d languages", len(planned),
                 sum(map(len, voices.values())), len(voices))
     rendered, skipped = run_jobs([p.job for p in planned], config.workers, desc="bootstrap-tts",
@@ -246,9 +305,13 @@ def build_tts_corpus(config: TTSBootstrapConfig) -> BuildReport:
         "hours": round(hours, 3),
         "build_seconds_last_run": round(seconds, 1),
         "rendered_last_run": rendered,
+        "engines_by_language": {lang: sorted({v.engine for v in vs}) for lang, vs in voices.items()},
+        "speakers": {"train": sum(v.id not in heldout_ids for vs in voices.values() for v in vs),
+                     "heldout": sum(v.id in heldout_ids for vs in voices.values() for v in vs)},
         "voices": [
             {"id": v.id, "speaker": v.speaker, "engine": v.engine, "engine_voice": v.name,
-             "language": v.language, "gender": v.gender, "heldout": v.id in HELDOUT_VOICES}
+             "language": v.language, "gender": v.gender, "heldout": v.id in heldout_ids,
+             **({"mix": [[n, w] for n, w in v.mix]} if v.mix else {})}
             for vs in voices.values() for v in vs
         ],
         "styles": {name: style.to_dict() for name, style in STYLES.items() if name in config.emotions},

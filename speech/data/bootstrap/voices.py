@@ -37,8 +37,8 @@ from speech.text.languages import get_language
 
 logger = logging.getLogger(__name__)
 
-Engine = Literal["espeak", "flite", "festival"]
-ENGINES: tuple[str, ...] = ("espeak", "flite", "festival")
+Engine = Literal["espeak", "flite", "festival", "kokoro", "pico"]
+ENGINES: tuple[str, ...] = ("espeak", "flite", "festival", "kokoro", "pico")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Voice:
         encoding: charset the engine reads text in (festival only; others take UTF-8).
         package: what to install when it is missing (a Debian package, or a pip package).
         person: voices made from the same human recordings share this; defaults to ``id``.
+        mix: Kokoro only: the style tables that make the voice and their weights (one entry
+            weighted 1.0 for a voice of the package, two or more for a blend).
     """
 
     id: str
@@ -64,6 +66,7 @@ class Voice:
     encoding: str = "utf-8"
     package: str = "espeakng-loader"
     person: str = ""
+    mix: tuple[tuple[str, float], ...] = ()
 
     @property
     def speaker(self) -> str:
@@ -278,6 +281,14 @@ def espeak_available() -> bool:
 
 def missing_reason(voice: Voice) -> str | None:
     """Why ``voice`` cannot be used here (with what to install), or ``None`` when it can."""
+    if voice.engine == "kokoro":
+        from speech.data.bootstrap.natural import kokoro_missing_reason
+
+        return kokoro_missing_reason(voice)
+    if voice.engine == "pico":
+        from speech.data.bootstrap.natural import pico_missing_reason
+
+        return pico_missing_reason(voice)
     if voice.engine == "espeak":
         if not espeak_available():
             return "the espeak-ng library is missing: `pip install espeakng-loader`"
