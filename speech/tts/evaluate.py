@@ -7,12 +7,27 @@
 - **zero_shot**: held-out voices, cloned from one of their clips, speak their other sentences.
 - **emotion**: voices speak another language's sentence with each emotion; the model's emotion
   network classifies the output (chance = 1 / number of emotions).
+- **real_in_language** / **real_cross_lingual** (with a real corpus, e.g. the Asterisk prompts of
+  :mod:`speech.data.corpora.asterisk`): each real speaker is cloned from a few seconds of its own
+  prompts (:func:`build_real_jobs`) and speaks its other prompts, then prompts of every other
+  language of that corpus the model speaks (recorded by the other speakers: their real clip is
+  the floor of the CER).
 
 Speaker similarity is the cosine of resemblyzer embeddings between the output and the centroid of
-the target voice's real clips (``sim_target``), against the mean over the other voices' centroids
-(``sim_other``); ``speaker_id_acc`` is how often the target is the nearest centroid.
+the target voice's *other* real clips (``sim_target``: never the clip it was cloned from, nor the
+real clip of the same sentence), against the mean over the other voices' centroids
+(``sim_other``); ``speaker_id_correct`` is how often the target is the nearest of all the
+evaluated voices' centroids. The real speakers are recorded at 8 kHz: for them the output is
+band-limited to the same rate before it is embedded, so that the channel does not decide.
 
-Intelligibility (optional, :class:`ASRScorer`): an ASR model saved by ``speech train`` (``task:
+Judges: Whisper-base (:mod:`speech.eval.whisper`) by default, in every language it covers:
+``cer``/``wer`` of the output, ``cer_real`` of the real clip of the same sentence where one exists
+(the floor), and ``language_correct`` (Whisper's detected language is the requested one) of every
+clip. DNSMOS (:class:`speech.eval.quality.DNSMOS`) of every output (``dnsmos_ovrl``...) and of its
+real clip (``dnsmos_ovrl_real``).
+
+Our own ASR models (optional, :class:`ASRScorer`) score CER in the languages they cover instead of
+Whisper (Whisper still identifies the language): an ASR model saved by ``speech train`` (``task:
 asr_ctc``, :mod:`speech.asr.inference`) transcribes every clip and
 :class:`speech.eval.tts.TTSEvaluator` scores it: ``cer`` and ``wer`` per set, pooled over edits
 (total edits / total reference length). Only languages the ASR model covers are scored; the others
@@ -43,9 +58,10 @@ import torch
 from lhotse import CutSet
 from tqdm import tqdm
 
-from speech.audio.io import save_audio
+from speech.audio.io import resample, save_audio
 from speech.errors import AudioError, UnknownLanguageError
 from speech.eval.asr import ErrorCounts, Transcriber, normalize_text
+from speech.eval.whisper import WhisperJudge
 from speech.fileio import atomic_write_text
 from speech.tts.synthesizer import Synthesizer
 
@@ -67,8 +83,13 @@ class Job:
     voice: str  # the target voice (speaker id)
     speaker: str  # what the synthesizer gets: a speaker name or a reference clip path
     emotion: str = "neutral"
-    reference: str | None = None  # ground-truth audio of the same text and voice, if any
+    reference: str | None = None  # ground-truth audio of the same text (and voice, except real_cross_lingual)
     result: dict[str, Any] = field(default_factory=dict)
+    #: real clips the voice was cloned from: left out of its centroid.
+    clone_from: list[str] = field(default_factory=list)
+    #: the sample rate of the target voice's recordings when they are band-limited (8 kHz telephone
+    #: prompts): the output is resampled to it before its speaker embedding, and gets no MCD.
+    band_rate: int | None = None
 
 
 def _audio_path(cut: Any) -> str:
@@ -131,20 +152,122 @@ def build_jobs(
             for cut in rng.sample(rest, min(per_voice, len(rest))):
                 sup = cut.supervisions[0]
                 jobs.append(Job(f"zs_{cut.id}", "zero_shot", sup.text, sup.language, voice, _audio_path(ref),
-                                "neutral", _audio_path(cut)))
+                                "neutral", _audio_path(cut), clone_from=[_audio_path(ref)]))
     return jobs
+
+
+def build_real_jobs(
+    real: CutSet,
+    synth: Synthesizer,
+    ref_dir: str | Path,
+    per_voice: int = 2,
+    seed: int = 0,
+    reference_seconds: float = 6.0,
+) -> list[Job]:
+    """Zero-shot jobs on real speakers (see the module docstring): clone, then speak every language.
+
+    Each speaker of ``real`` is cloned from prompts of its main language (the one it has most
+    clips in) of 1.5-8 s, drawn at random until ``reference_seconds`` are reached and joined with
+    0.25 s pauses into ``ref_dir/<speaker>.wav``. It then speaks ``per_voice`` of its other prompts
+    in each language it recorded (``real_in_language``; the real clip is the ground truth) and
+    ``per_voice`` prompts of each other language of ``real`` that the model speaks
+    (``real_cross_lingual``; the real clip is another speaker's, the CER floor).
+
+    Args:
+        real: cuts of real speech with speaker, language and text (e.g. the Asterisk prompts).
+        synth: the synthesizer (its languages decide which prompts are spoken).
+        ref_dir: where the joined reference clips go.
+        per_voice: prompts per speaker and language.
+        seed: decides the reference and the prompts.
+        reference_seconds: how much speech the clone hears.
+    """
+    rng = random.Random(seed)
+    by_speaker: dict[str, list[Any]] = defaultdict(list)
+    by_language: dict[str, list[Any]] = defaultdict(list)
+    for cut in sorted(real, key=lambda c: c.id):
+        sup = cut.supervisions[0]
+        if not (sup.text or "").strip():
+            continue
+        # A speaker is cloned from its prompts in any language; it speaks only the model's languages.
+        language = next((lang for lang in synth.languages if _same_language(lang, sup.language)), None)
+        by_speaker[sup.speaker].append((cut, language or sup.language))
+        if language is not None:
+            by_language[language].append((cut, language))
+    jobs: list[Job] = []
+    for speaker, cuts in sorted(by_speaker.items()):
+        counts: dict[str, int] = defaultdict(int)
+        for _, lang in cuts:
+            counts[lang] += 1
+        main = max(sorted(counts), key=counts.get)
+        pool = [c for c, lang in cuts if lang == main and 1.5 <= c.duration <= 8.0]
+        rng.shuffle(pool)
+        chosen, total = [], 0.0
+        for cut in pool:
+            if total >= reference_seconds:
+                break
+            chosen.append(cut)
+            total += cut.duration
+        if not chosen:
+            logger.warning("real speaker %s has no prompt of 1.5-8 s in %s: not evaluated", speaker, main)
+            continue
+        rate = chosen[0].sampling_rate
+        pause = np.zeros(int(0.25 * rate), dtype=np.float32)
+        parts = []
+        for cut in chosen:
+            wav = cut.load_audio().mean(0).astype(np.float32)
+            parts += [wav if cut.sampling_rate == rate else resample(wav, cut.sampling_rate, rate), pause]
+        ref_path = str(save_audio(Path(ref_dir) / f"{speaker}.wav", np.concatenate(parts[:-1]), rate))
+        used = {c.id for c in chosen}
+        clone_from = [_audio_path(c) for c in chosen]
+        for language in sorted(by_language):
+            own = language in counts
+            pool = [c for c, lang in (cuts if own else by_language[language])
+                    if lang == language and c.id not in used and c.duration >= 1.0]
+            for cut in rng.sample(pool, min(per_voice, len(pool))):
+                name = "real_in_language" if own else "real_cross_lingual"
+                jobs.append(Job(f"{'ri' if own else 'rx'}_{speaker}_{cut.id}", name, cut.supervisions[0].text,
+                                language, speaker, ref_path, "neutral", _audio_path(cut),
+                                clone_from=clone_from, band_rate=rate))
+    return jobs
+
+
+def voice_embeddings(
+    cuts: CutSet, embed: Any, per_voice: int = 5, keep: set[str] | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Normalised resemblyzer embeddings of real clips per voice: ``{voice: {audio path: emb}}``.
+
+    Up to ``per_voice`` clips per voice, plus every clip in ``keep`` (the audio paths some job
+    leaves out of its centroid: taking them on top keeps ``per_voice`` *other* clips for it).
+    """
+    clips: dict[str, list[Any]] = defaultdict(list)
+    for cut in cuts:
+        clips[cut.supervisions[0].speaker].append(cut)
+    keep = keep or set()
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for voice, cs in clips.items():
+        extra = [c for c in cs if _audio_path(c) in keep]
+        chosen = list({c.id: c for c in extra + cs[: per_voice + len(extra)]}.values())
+        vecs = {_audio_path(c): embed(c.load_audio().mean(0), c.sampling_rate) for c in chosen}
+        out[voice] = {k: v / np.linalg.norm(v) for k, v in vecs.items()}
+    return out
+
+
+def centroid(embeddings: dict[str, np.ndarray], exclude: Sequence[str] = ()) -> np.ndarray | None:
+    """The normalised mean of ``embeddings`` without the clips in ``exclude`` (``None``: none left)."""
+    vecs = [v for k, v in embeddings.items() if k not in set(exclude)]
+    if not vecs:
+        return None
+    mean = np.mean(vecs, axis=0)
+    return mean / np.linalg.norm(mean)
 
 
 def voice_centroids(cuts: CutSet, embed: Any, per_voice: int = 5) -> dict[str, np.ndarray]:
     """Mean normalised resemblyzer embedding of up to ``per_voice`` real clips per voice."""
-    clips: dict[str, list[Any]] = defaultdict(list)
-    for cut in cuts:
-        clips[cut.supervisions[0].speaker].append(cut)
     out = {}
-    for voice, cs in clips.items():
-        vecs = [embed(c.load_audio().mean(0), c.sampling_rate) for c in cs[:per_voice]]
-        mean = np.mean([v / np.linalg.norm(v) for v in vecs], axis=0)
-        out[voice] = mean / np.linalg.norm(mean)
+    for voice, embs in voice_embeddings(cuts, embed, per_voice).items():
+        c = centroid(embs)
+        if c is not None:
+            out[voice] = c
     return out
 
 
@@ -251,26 +374,52 @@ class ASRScorer:
 
 
 def score_intelligibility(
-    job: Job, path: Path, scorers: list[ASRScorer], evaluators: list[Any], texts: list[str]
+    job: Job,
+    path: Path,
+    scorers: list[ASRScorer],
+    evaluators: list[Any],
+    texts: list[str],
+    whisper: WhisperJudge | None = None,
 ) -> None:
-    """Fill ``job.result`` with ``cer``, ``wer``, the transcript and edit counts from the first
-    scorer that covers the job's language (``None`` when none does). Where the job has a real
-    clip of the same sentence, that clip is transcribed too (``asr_counts_real``): the ASR
-    model's own error rate on real speech, the floor the synthesis is measured against."""
+    """Fill ``job.result`` with ``cer``, ``wer``, the transcript and edit counts.
+
+    The first of our ASR ``scorers`` that covers the job's language scores it; otherwise Whisper
+    (``whisper``) does, in the languages it covers; otherwise they are ``None``. Where the job has
+    a real clip of the same sentence, that clip is transcribed too (``asr_counts_real``): the
+    judge's own error rate on real speech, the floor the synthesis is measured against. Whisper
+    also reports the language it hears in every clip it covers (``language_detected``,
+    ``language_correct``, and ``language_correct_real`` for the real clip)."""
+    from speech.audio.io import load_audio
     from speech.eval.tts import TTSItem
 
     chosen = next(((s, e) for s, e in zip(scorers, evaluators) if s.covers(job.language, texts)), None)
-    if chosen is None:
+    judged = whisper is not None and whisper.covers(job.language)
+    if chosen is not None:
+        scorer, evaluator = chosen
+        reference = scorer.reference_text(job.text, job.language)
+        res = evaluator.evaluate(TTSItem(id=job.id, synth=path, text=reference, language=job.language))
+        job.result.update(cer=res.metrics["cer"], wer=res.metrics["wer"], transcript=res.transcript,
+                          asr_counts=asdict(res.counts) if res.counts is not None else None, asr_model=scorer.name)
+        if job.reference:
+            real = evaluator.evaluate(TTSItem(id=job.id, synth=Path(job.reference), text=reference, language=job.language))
+            job.result["asr_counts_real"] = asdict(real.counts) if real.counts is not None else None
+    elif not judged:
         job.result.update(cer=None, wer=None, transcript=None)
+    if not judged:
         return
-    scorer, evaluator = chosen
-    reference = scorer.reference_text(job.text, job.language)
-    res = evaluator.evaluate(TTSItem(id=job.id, synth=path, text=reference, language=job.language))
-    job.result.update(cer=res.metrics["cer"], wer=res.metrics["wer"], transcript=res.transcript,
-                      asr_counts=asdict(res.counts) if res.counts is not None else None, asr_model=scorer.name)
+    assert whisper is not None
+    score = whisper.score(*load_audio(path), job.text, job.language)
+    job.result.update(language_detected=score.transcription.language,
+                      language_probability=score.transcription.language_probability,
+                      language_correct=float(bool(score.language_correct)))
+    if chosen is None:
+        job.result.update(cer=score.cer, wer=score.wer, transcript=score.transcription.text,
+                          asr_counts=asdict(score.counts), asr_model="whisper-base")
     if job.reference:
-        real = evaluator.evaluate(TTSItem(id=job.id, synth=Path(job.reference), text=reference, language=job.language))
-        job.result["asr_counts_real"] = asdict(real.counts) if real.counts is not None else None
+        real = whisper.score(*load_audio(job.reference), job.text, job.language)
+        job.result["language_correct_real"] = float(bool(real.language_correct))
+        if chosen is None:
+            job.result.update(asr_counts_real=asdict(real.counts), transcript_real=real.transcription.text)
 
 
 def _asr_evaluator(scorer: ASRScorer) -> Any:
@@ -280,30 +429,57 @@ def _asr_evaluator(scorer: ASRScorer) -> Any:
     return TTSEvaluator(transcriber=scorer.transcribe, speaker_similarity=False, dnsmos=False)
 
 
+def _speaker_scores(job: Job, emb: np.ndarray, embeddings: dict[str, dict[str, np.ndarray]]) -> dict[str, float | None]:
+    """Similarity to the target's centroid of its *other* clips, the mean over the other voices,
+    and whether the target is the nearest centroid of all voices."""
+    exclude = [*job.clone_from, *([job.reference] if job.reference else [])]
+    target = centroid(embeddings[job.voice], exclude)
+    if target is None:
+        logger.warning("%s: voice %s has no clip besides the reference ones: no similarity", job.id, job.voice)
+        return {}
+    sims = {job.voice: float(emb @ target)}
+    for voice, embs in embeddings.items():
+        if voice != job.voice:
+            c = centroid(embs, exclude)
+            if c is not None:
+                sims[voice] = float(emb @ c)
+    others = [v for k, v in sims.items() if k != job.voice]
+    return {"sim_target": sims[job.voice], "sim_other": float(np.mean(others)) if others else None,
+            "speaker_id_correct": float(max(sims, key=sims.get) == job.voice)}
+
+
 def run_jobs(
     synth: Synthesizer,
     jobs: list[Job],
     real: CutSet,
     out_dir: str | Path,
     asr: ASRScorer | Sequence[ASRScorer] | None = None,
+    whisper: WhisperJudge | None = None,
+    dnsmos: bool = False,
 ) -> list[Job]:
     """Synthesise every job into ``out_dir`` and fill ``job.result`` with its metrics.
 
     Args:
         synth: the synthesizer.
-        jobs: from :func:`build_jobs`.
-        real: real clips of the voices (speaker centroids).
+        jobs: from :func:`build_jobs` (and :func:`build_real_jobs`).
+        real: real clips of every evaluated voice (speaker centroids).
         out_dir: where the audio goes.
         asr: adds ``cer``/``wer`` (see :class:`ASRScorer`); with several models, each clip is
             scored by the first that covers its language; ``None`` skips them.
+        whisper: the Whisper judge (:func:`speech.eval.whisper.get_judge`): CER/WER where no
+            ``asr`` model covers the language, and language identification of every clip.
+        dnsmos: add DNSMOS of the output and of its real clip.
     """
+    from speech.audio.io import load_audio
+    from speech.eval.quality import DNSMOS
     from speech.eval.speaker import SpeakerEncoder
     from speech.eval.spectral import analyze, spectral_scores
 
     out = Path(out_dir)
     encoder = SpeakerEncoder()
-    centroids = voice_centroids(real, encoder.embed)
-    voices = sorted(centroids)
+    embeddings = voice_embeddings(real, encoder.embed, keep={p for j in jobs for p in j.clone_from}
+                                  | {j.reference for j in jobs if j.reference})
+    mos = DNSMOS() if dnsmos else None
     scorers = [asr] if isinstance(asr, ASRScorer) else list(asr or [])
     evaluators = [_asr_evaluator(s) for s in scorers]
     texts: dict[str, list[str]] = defaultdict(list)
@@ -314,25 +490,24 @@ def run_jobs(
         path = save_audio(out / job.set / f"{job.id}.wav", wav, sr)
         job.result["wav"] = str(path)
         job.result["duration"] = len(wav) / sr
-        if scorers:
-            score_intelligibility(job, Path(path), scorers, evaluators, texts[job.language])
+        if scorers or whisper is not None:
+            score_intelligibility(job, Path(path), scorers, evaluators, texts[job.language], whisper)
+        if mos is not None:
+            job.result.update({f"dnsmos_{k}": v for k, v in mos(wav, sr).items() if k in ("ovrl", "sig", "bak")})
+            if job.reference:
+                job.result["dnsmos_ovrl_real"] = mos(*load_audio(job.reference))["ovrl"]
         if job.set == "emotion":
             mel = synth._mel(torch.from_numpy(wav)).unsqueeze(0)
             probs = synth.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
             job.result["emotion_predicted"] = synth.emotions[int(probs.argmax())]
             job.result["emotion_correct"] = float(job.result["emotion_predicted"] == job.emotion)
             continue
-        if job.voice in centroids:
-            emb = encoder.embed(wav, sr)
-            emb = emb / np.linalg.norm(emb)
-            sims = {v: float(emb @ centroids[v]) for v in voices}
-            others = [sims[v] for v in voices if v != job.voice]
-            job.result["sim_target"] = sims[job.voice]
-            job.result["sim_other"] = float(np.mean(others)) if others else None
-            job.result["speaker_id_correct"] = float(max(sims, key=sims.get) == job.voice)
-        if job.reference:
-            from speech.audio.io import load_audio
-
+        if job.voice in embeddings:
+            # A band-limited voice (8 kHz prompts) is compared with the output through the same band.
+            heard, heard_sr = (resample(wav, sr, job.band_rate), job.band_rate) if job.band_rate else (wav, sr)
+            emb = encoder.embed(heard, heard_sr)
+            job.result.update(_speaker_scores(job, emb / np.linalg.norm(emb), embeddings))
+        if job.reference and job.band_rate is None:
             ref, ref_sr = load_audio(job.reference)
             try:
                 job.result["mcd"] = spectral_scores(analyze(ref, ref_sr), analyze(wav, sr)).mcd
@@ -387,15 +562,57 @@ def _pooled(counts: list[ErrorCounts]) -> ErrorCounts | None:
     return sum(counts[1:], counts[0]) if counts else None
 
 
+def summarise_by_language(jobs: list[Job]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Per set and language: clips, judge, pooled ``cer`` against the real clips' ``cer_real``,
+    ``language_correct`` and ``dnsmos_ovrl`` (means)."""
+    groups: dict[tuple[str, str], list[Job]] = defaultdict(list)
+    for job in jobs:
+        groups[(job.set, job.language)].append(job)
+    out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for (name, language), group in sorted(groups.items()):
+        row: dict[str, Any] = {"clips": float(len(group))}
+        judges = sorted({j.result["asr_model"] for j in group if j.result.get("asr_model")})
+        row["judge"] = ", ".join(judges) or None
+        for key, field_name in (("cer", "asr_counts"), ("cer_real", "asr_counts_real")):
+            total = _pooled([ErrorCounts(**j.result[field_name]) for j in group if j.result.get(field_name)])
+            row[key] = None if total is None else total.cer
+        for key in ("language_correct", "dnsmos_ovrl"):
+            vals = [j.result[key] for j in group if isinstance(j.result.get(key), float)]
+            row[key] = float(np.mean(vals)) if vals else None
+        out[name][language] = row
+    return dict(out)
+
+
+#: The evaluation sets, in the order tables show them.
+SETS: tuple[str, ...] = ("in_language", "cross_lingual", "zero_shot", "emotion", "real_in_language", "real_cross_lingual")
+
+
+def language_table(by_language: dict[str, dict[str, dict[str, dict[str, Any]]]]) -> str:
+    """Markdown: per model, set and language, the judge's CER of the output against that of the real clips."""
+    cols = ["clips", "judge", "cer", "cer_real", "language_correct", "dnsmos_ovrl"]
+    table = "| model | set | language | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 3) + "\n"
+    for model, sets in by_language.items():
+        for name in SETS:
+            for language, row in sorted(sets.get(name, {}).items()):
+                cells = []
+                for c in cols:
+                    v = row.get(c)
+                    cells.append("" if v is None else v if isinstance(v, str) else f"{v:.0f}" if c == "clips" else f"{v:.3f}")
+                table += f"| {model} | {name} | {language} | " + " | ".join(cells) + " |\n"
+    return table
+
+
 def markdown_table(summaries: dict[str, dict[str, dict[str, float]]]) -> str:
     """One row per (model, set): the figures a model card and RESULTS.md show."""
     cols = ["clips", "sim_target", "sim_other", "speaker_id_correct", "mcd", "emotion_correct"]
-    if any("cer" in metrics for sets in summaries.values() for metrics in sets.values()):
+    present = {k for sets in summaries.values() for metrics in sets.values() for k in metrics}
+    if "cer" in present:
         cols += ["cer", "wer", "cer_real"]
+    cols += [c for c in ("language_correct", "dnsmos_ovrl", "dnsmos_ovrl_real") if c in present]
     head = "| model | set | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 2) + "\n"
     rows = []
     for model, sets in summaries.items():
-        for name in ("in_language", "cross_lingual", "zero_shot", "emotion"):
+        for name in SETS:
             if name in sets:
                 vals = [sets[name].get(c) for c in cols]
                 cells = ["" if v is None else (f"{v:.0f}" if c == "clips" else f"{v:.3f}") for c, v in zip(cols, vals)]
@@ -421,18 +638,43 @@ def evaluate_synthesizer(
     seed: int = 0,
     asr: ASRScorer | Sequence[ASRScorer] | None = None,
     cross_languages: int | None = None,
+    whisper: WhisperJudge | None = None,
+    dnsmos: bool = False,
+    real_speakers: CutSet | None = None,
+    real_per_voice: int | None = None,
+    centroid_cuts: CutSet | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Build the jobs, run them, write ``results.json`` (per clip) and return the summary.
 
-    ``asr`` adds CER/WER per set (see :class:`ASRScorer`); ``cross_languages`` limits the other
-    languages each voice speaks (see :func:`build_jobs`).
+    Args:
+        synth: the synthesizer.
+        test: the corpus's test cuts (training voices, unseen sentences).
+        heldout: its held-out voices (the zero-shot set), or ``None``.
+        out_dir: audio, ``results.json`` (summary, per-language summary, every clip).
+        per_voice: sentences per voice and set.
+        seed: decides the sentences.
+        asr: our ASR models for CER/WER (see :class:`ASRScorer`).
+        cross_languages: limits the other languages each voice speaks (see :func:`build_jobs`).
+        whisper: the Whisper judge (CER where ``asr`` does not cover a language, language id).
+        dnsmos: add DNSMOS.
+        real_speakers: real recordings (e.g. the Asterisk prompts) for the ``real_*`` zero-shot sets.
+        real_per_voice: prompts per real speaker and language (default: ``per_voice``).
+        centroid_cuts: more real clips of the corpus voices for their centroids (e.g. the dev split).
     """
     jobs = build_jobs(test, heldout, synth, per_voice, seed, cross_languages)
     real = test if heldout is None else test + heldout
-    run_jobs(synth, jobs, real, out_dir, asr)
+    if centroid_cuts is not None:
+        real = real + centroid_cuts
+    if real_speakers is not None:
+        jobs += build_real_jobs(real_speakers, synth, Path(out_dir) / "references",
+                                real_per_voice or per_voice, seed)
+        real = real + real_speakers
+    run_jobs(synth, jobs, real, out_dir, asr, whisper=whisper, dnsmos=dnsmos)
     summary = summarise(jobs)
+    by_language = summarise_by_language(jobs)
     atomic_write_text(
         Path(out_dir) / "results.json",
-        json.dumps({"summary": summary, "clips": [asdict(j) for j in jobs]}, indent=1, ensure_ascii=False),
+        json.dumps({"summary": summary, "by_language": by_language, "clips": [asdict(j) for j in jobs]},
+                   indent=1, ensure_ascii=False),
     )
     return summary
