@@ -26,6 +26,7 @@ from speech.data.bootstrap.slu import (
     slu_languages,
     split_phrasings,
 )
+from speech.data.bootstrap.synthesis import SAMPLE_RATE
 from speech.data.bootstrap.voices import slu_voices
 from speech.data.manifests import load_manifests
 
@@ -191,4 +192,53 @@ def test_small_slu_build(tmp_path):
     assert all(s.text in load_sentences("fr") for s in asr_sups)
     assert report.counts[CORPUS]["train"] == len(train)
     # rerun: nothing to synthesise
+    assert build_slu_corpus(cfg).rendered == 0
+
+
+def test_natural_teacher_plan_kokoro_speakers_person_disjoint(tmp_path):
+    langs = ["en-us", "es", "fr", "de"]
+    cfg = SLUBootstrapConfig(out_dir=str(tmp_path), teacher="natural", langs=langs, size="small", progress=False)
+    planned, speakers = plan_slu(cfg, langs)
+    assert [p.job.id for p in planned] == [p.job.id for p in plan_slu(cfg, langs)[0]]
+    for lang in langs:
+        mine = [p for p in planned if p.job.voice.language == lang]
+        engines = {p.job.voice.engine for p in mine}
+        assert engines == ({"kokoro"} if lang != "de" else engines & {"pico", "espeak"}) and engines, lang
+        persons = {s: {p.job.voice.identity for p in mine if p.split == s} for s in SPLITS}
+        for a, b in (("train", "dev"), ("train", "test"), ("dev", "test")):
+            assert persons[a] and persons[b] and not persons[a] & persons[b], (lang, a, b)
+        held = {t for texts in split_phrasings(lang, 0).heldout.values() for t in texts}
+        assert not {p.job.text for p in mine if p.split in ("train", "dev")} & held
+        assert {tuple(p.custom["intent"].values()) for p in mine if p.split == PHRASING_SPLIT} == set(FSC_INTENTS)
+        for p in mine:
+            if p.job.voice.engine == "kokoro":
+                mix = p.custom["voice_mix"]
+                assert mix == [list(m) for m in p.job.voice.mix] and abs(sum(w for _, w in mix) - 1) < 1e-6
+    # blends are speakers too: more Kokoro speakers than the voices the package ships for es
+    es_voices = {p.job.voice for p in planned if p.job.voice.language == "es"}
+    assert any(len(v.mix) == 2 for v in es_voices) and any(len(v.mix) == 1 for v in es_voices)
+    with pytest.raises(ValueError, match="teacher"):
+        SLUBootstrapConfig(out_dir=str(tmp_path), teacher="kokoro")
+
+
+@pytest.mark.heavy
+def test_small_natural_slu_build(tmp_path):
+    out = tmp_path / "slu"
+    cfg = SLUBootstrapConfig(out_dir=str(out), teacher="natural", langs=["es"], size="small",
+                             commands_per_speaker=2, asr=False, progress=False)
+    report = build_slu_corpus(cfg)
+    from lhotse.qa import validate_recordings_and_supervisions
+
+    sups = {}
+    for split in (*SPLITS, PHRASING_SPLIT):
+        recordings, supervisions = load_manifests(out, CORPUS, split)
+        validate_recordings_and_supervisions(recordings, supervisions)
+        sups[split] = list(supervisions)
+        assert all(s.custom["engine"] == "kokoro" and s.custom["voice_mix"] for s in supervisions)
+        assert all(r.sampling_rate == SAMPLE_RATE for r in recordings)
+    assert len(sups[PHRASING_SPLIT]) == len(FSC_INTENTS) == report.counts[CORPUS][PHRASING_SPLIT]
+    assert {s.speaker for s in sups[PHRASING_SPLIT]} == {s.speaker for s in sups["test"]}
+    assert not {s.speaker for s in sups["train"]} & {s.speaker for s in sups["test"]}
+    # plausible speech: a command of 1-5 words lasts between 0.4 s and 6 s
+    assert all(0.4 < s.duration < 6.0 for split in sups.values() for s in split)
     assert build_slu_corpus(cfg).rendered == 0

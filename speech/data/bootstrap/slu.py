@@ -11,6 +11,11 @@ variant (which has the same timbre in every language), or one flite/festival rec
 person is drawn into one split for all languages, so a cross-lingual test never hears a training
 timbre.
 
+With ``teacher="natural"`` the speakers are Kokoro-82M voices and their seeded blends in
+English, Spanish and French (each blend a speaker of its own, recorded with its parents and
+weights in ``custom["voice_mix"]``), and SVOX Pico plus espeak-ng variants in German; every
+natural speaker speaks one language, so its split is drawn per language.
+
 Phrasings are split too (:func:`split_phrasings`): a seeded fifth of each intent's phrasings (at
 least three) is never spoken in train, dev or test; the split ``test_phrasing`` has the test
 speakers read only those, to measure whether a model understands wordings it never heard.
@@ -97,10 +102,15 @@ HELDOUT_PHRASING_SHARE = 0.2
 HELDOUT_PHRASING_MIN = 3
 
 SIZE_PRESETS: dict[str, dict[str, int | None]] = {
-    # speakers_per_split: cap per language and split (None = all); per_speaker: utterances each.
-    "small": {"train_speakers": 2, "eval_speakers": 1, "per_speaker": 16, "asr_sentences_per_voice": 3},
-    "full": {"train_speakers": None, "eval_speakers": None, "per_speaker": 93, "asr_sentences_per_voice": 60},
+    # speakers_per_split: cap per language and split (None = all); per_speaker: utterances each;
+    # natural teacher: Kokoro blends per language and pure Kokoro voices kept (None = all).
+    "small": {"train_speakers": 2, "eval_speakers": 1, "per_speaker": 16, "asr_sentences_per_voice": 3,
+              "blends": 3, "kokoro_voices": 2},
+    "full": {"train_speakers": None, "eval_speakers": None, "per_speaker": 93, "asr_sentences_per_voice": 60,
+             "blends": None, "kokoro_voices": None},
 }
+Teacher = Literal["system", "natural"]
+TEACHERS: tuple[str, ...] = ("system", "natural")
 
 
 def intent_key(intent: tuple[str, str, str]) -> str:
@@ -233,6 +243,9 @@ class SLUBootstrapConfig:
 
     Attributes:
         out_dir: output directory (created; resumable).
+        teacher: ``system`` (espeak-ng variants, flite and festival voices) or ``natural``
+            (Kokoro-82M voices and their blends for en, es and fr; SVOX Pico and espeak-ng
+            variants for German; see :func:`slu_teacher_voices`).
         langs: command languages; ``None`` = every language with a phrase file (en, es, fr, de).
         size: ``small`` (2 train / 1 dev / 1 test speakers per language, 16 commands each) or
             ``full`` (every speaker, each intent 3 times).
@@ -246,9 +259,11 @@ class SLUBootstrapConfig:
         progress: show a progress bar.
         phrasing_share: share of each intent's phrasings held out for the
             :data:`PHRASING_SPLIT` (at least :data:`HELDOUT_PHRASING_MIN` per intent).
+        commands_per_speaker: override the size preset's commands per train/dev/test speaker.
     """
 
     out_dir: str
+    teacher: Teacher = "system"
     langs: list[str] | None = None
     size: Literal["small", "full"] = "small"
     seed: int = 0
@@ -259,8 +274,13 @@ class SLUBootstrapConfig:
     allow_missing_voices: bool = False
     progress: bool = True
     phrasing_share: float = HELDOUT_PHRASING_SHARE
+    commands_per_speaker: int | None = None
 
     def __post_init__(self) -> None:
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {', '.join(TEACHERS)}, got {self.teacher!r}")
+        if self.commands_per_speaker is not None and self.commands_per_speaker < 1:
+            raise ValueError(f"commands_per_speaker must be >= 1, got {self.commands_per_speaker}")
         if not 0 < self.phrasing_share < 1:
             raise ValueError(f"phrasing_share must be between 0 and 1, got {self.phrasing_share}")
         if self.size not in SIZE_PRESETS:
@@ -320,6 +340,49 @@ def _augment_spec(kinds: tuple[str, ...], seed: int, uid: str) -> AugmentSpec:
     )
 
 
+def slu_teacher_voices(teacher: str, langs: list[str], size: str = "full") -> dict[str, list[Voice]]:
+    """The candidate speakers of each command language for ``teacher`` (installed or not).
+
+    ``system``: :func:`~speech.data.bootstrap.voices.slu_voices`. ``natural``: in a Kokoro
+    language, the Kokoro voices of the natural registry and their seeded blends (each blend a
+    speaker of its own, as in the TTS corpus; the ``small`` size keeps the first
+    ``kokoro_voices`` voices and ``blends`` blends); elsewhere (German) the language's Pico
+    voice plus the espeak-ng variants of the system teacher.
+    """
+    if teacher == "system":
+        return {lang: slu_voices(lang) for lang in langs}
+    from speech.data.bootstrap.natural import FULL_BLENDS, KOKORO_LANGUAGES, natural_registry
+
+    preset = SIZE_PRESETS[size]
+    cap = preset["blends"]
+    registry, _ = natural_registry(tuple((lang, n if cap is None else min(n, cap)) for lang, n in FULL_BLENDS.items()))
+    out: dict[str, list[Voice]] = {}
+    for lang in langs:
+        natural = registry.get(lang, ())
+        if lang in KOKORO_LANGUAGES:
+            pure = [v for v in natural if v.engine == "kokoro" and len(v.mix) == 1]
+            keep = preset["kokoro_voices"]
+            pure = pure if keep is None else pure[:keep]
+            out[lang] = pure + [v for v in natural if v.engine == "kokoro" and len(v.mix) > 1]
+        else:
+            out[lang] = [v for v in natural if v.engine == "pico"] + slu_voices(lang)
+    return out
+
+
+def _person_splits(config: SLUBootstrapConfig, voices: dict[str, list[Voice]]) -> dict[str, dict[str, str]]:
+    """The split of every person, per language.
+
+    System voices: one draw over all languages, so an espeak-ng variant (one timbre in every
+    language) sits in the same split everywhere. Natural voices: a draw per language, because
+    every Kokoro voice and blend speaks one language only, and a global draw could leave a
+    language with few speakers without a dev or test speaker.
+    """
+    if config.teacher == "system":
+        split = assign_speaker_splits(sorted({v.identity for vs in voices.values() for v in vs}), config.seed)
+        return {lang: split for lang in voices}
+    return {lang: assign_speaker_splits(sorted({v.identity for v in vs}), config.seed) for lang, vs in voices.items()}
+
+
 def _command_job(config: SLUBootstrapConfig, voice: Voice, lang: str, split: str, text: str,
                  intent: tuple[str, str, str]) -> PlannedUtterance:
     """One spoken command: its style, paths and (training only) augmentation."""
@@ -334,8 +397,10 @@ def _command_job(config: SLUBootstrapConfig, voice: Voice, lang: str, split: str
         id=uid, voice=voice, text=text, style=style, path=str(base / f"{uid}.wav"),
         seed=config.seed, augment=augment,
         augment_path=str(base / f"{uid}_aug.wav") if augment else None)
-    return PlannedUtterance(job, split, {
-        "intent": {"action": intent[0], "object": intent[1], "location": intent[2]}})
+    custom: dict[str, Any] = {"intent": {"action": intent[0], "object": intent[1], "location": intent[2]}}
+    if voice.engine == "kokoro":
+        custom["voice_mix"] = [[name, weight] for name, weight in voice.mix]
+    return PlannedUtterance(job, split, custom)
 
 
 def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[PlannedUtterance], dict[str, dict[str, list[str]]]]:
@@ -347,16 +412,16 @@ def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[Planned
     phrasings from one speaker to the next.
     """
     preset = SIZE_PRESETS[config.size]
-    voices = {lang: check_voices(slu_voices(lang), config.allow_missing_voices) for lang in langs}
-    persons = sorted({v.identity for vs in voices.values() for v in vs})
-    person_split = assign_speaker_splits(persons, config.seed)
+    candidates = slu_teacher_voices(config.teacher, langs, config.size)
+    voices = {lang: check_voices(candidates[lang], config.allow_missing_voices) for lang in langs}
+    person_splits = _person_splits(config, voices)
     planned: list[PlannedUtterance] = []
     speakers: dict[str, dict[str, list[str]]] = {}
     for lang in langs:
         phrasings = split_phrasings(lang, config.seed, config.phrasing_share)
         by_split: dict[str, list[Voice]] = {"train": [], "dev": [], "test": []}
         for v in sorted(voices[lang], key=lambda v: float(utterance_rng(config.seed, "slu-order", v.id).uniform())):
-            by_split[person_split[v.identity]].append(v)
+            by_split[person_splits[lang][v.identity]].append(v)
         for split, vs in by_split.items():
             cap = preset["train_speakers"] if split == "train" else preset["eval_speakers"]
             by_split[split] = vs if cap is None else vs[:cap]
@@ -364,7 +429,7 @@ def plan_slu(config: SLUBootstrapConfig, langs: list[str]) -> tuple[list[Planned
                 raise VoiceUnavailableError(f"no {split} speaker left for SLU language {lang}")
         speakers[lang] = {s: [v.speaker for v in vs] for s, vs in by_split.items()}
         speakers[lang][PHRASING_SPLIT] = list(speakers[lang]["test"])
-        per_speaker = int(preset["per_speaker"] or len(FSC_INTENTS))
+        per_speaker = int(config.commands_per_speaker or preset["per_speaker"] or len(FSC_INTENTS))
         for split, vs in by_split.items():
             for k, voice in enumerate(vs):
                 for j in range(per_speaker):
@@ -427,7 +492,11 @@ def build_slu_corpus(config: SLUBootstrapConfig) -> SLUBuildReport:
     out_dir = Path(config.out_dir)
     planned, speakers = plan_slu(config, langs)
     asr_planned = plan_asr(config, asr_langs) if config.asr else []
-    prepare_out_dir(out_dir, CORPUS, {"seed": config.seed})
+    # Directories of the system teacher predate the field; only the natural one records it.
+    settings: dict[str, Any] = {"seed": config.seed}
+    if config.teacher != "system":
+        settings["teacher"] = config.teacher
+    prepare_out_dir(out_dir, CORPUS, settings)
     logger.info("bootstrap SLU: %d command utterances, %d ASR utterances", len(planned), len(asr_planned))
     rendered, skipped = run_jobs([p.job for p in planned + asr_planned], config.workers,
                                  desc="bootstrap-slu", progress=config.progress)
@@ -445,6 +514,8 @@ def build_slu_corpus(config: SLUBootstrapConfig) -> SLUBuildReport:
         "build_seconds_last_run": round(seconds, 1),
         "intents": [dict(zip(("action", "object", "location"), i)) for i in FSC_INTENTS],
         "speakers": speakers,
+        "engines_by_language": {lang: sorted({p.job.voice.engine for p in planned if p.job.voice.language == lang})
+                                for lang in langs},
         "heldout_phrasings": {lang: {intent_key(i): texts for i, texts in
                                      split_phrasings(lang, config.seed, config.phrasing_share).heldout.items()}
                               for lang in langs},
