@@ -13,6 +13,9 @@ The registry idea comes from ESPnet's ``ClassChoices``: a YAML pair ``task: tone
 ``task_conf: {...}`` picks a class by name. Unlike ESPnet, the ``_conf`` block is not free-form
 keyword arguments: it fills the chosen class's ``config_class`` dataclass, with the same checks.
 
+It sits in layer 1 (beside :mod:`speech.pretrained`, which saves and loads configs with it);
+:mod:`speech.train.config` re-exports it for older imports.
+
 Example:
     >>> from dataclasses import dataclass, field
     >>> @dataclass
@@ -42,9 +45,13 @@ from typing import Any, TypeVar
 
 import yaml
 
-from speech.train.errors import ConfigError
+from speech.errors import SpeechError
 
 T = TypeVar("T")
+
+
+class ConfigError(SpeechError, ValueError):
+    """A config that cannot be used: unknown key, wrong type, missing value, bad override."""
 
 #: Metadata key that marks a dataclass field as the ``_conf`` block of a registry choice.
 CHOICE_METADATA_KEY = "speech_choice"

@@ -51,8 +51,7 @@ from safetensors.torch import load_file, save_file
 from speech import __version__
 from speech.errors import SpeechError
 from speech.fileio import atomic_path, atomic_write_text
-from speech.train.config import dump_yaml, from_dict, parse_yaml, to_dict
-from speech.train.errors import ConfigError
+from speech.config import ConfigError, dump_yaml, from_dict, parse_yaml, to_dict
 
 logger = logging.getLogger(__name__)
 

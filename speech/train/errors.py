@@ -1,4 +1,5 @@
-"""Errors raised by the training engine and its config loader.
+"""Errors raised by the training engine and its config loader (``ConfigError`` lives in
+:mod:`speech.config`, layer 1, and is re-exported here).
 
 Each subclasses :class:`speech.errors.SpeechError` and the builtin that fits it best, so callers can
 catch either. Errors about saved models (corrupt files, another model type) live in
@@ -7,11 +8,10 @@ catch either. Errors about saved models (corrupt files, another model type) live
 
 from __future__ import annotations
 
+from speech.config import ConfigError
 from speech.errors import SpeechError
 
-
-class ConfigError(SpeechError, ValueError):
-    """A config that cannot be used: unknown key, wrong type, missing value, bad override."""
+__all__ = ["ConfigError", "DataPathError", "RunDirectoryError"]
 
 
 class DataPathError(SpeechError, FileNotFoundError):
