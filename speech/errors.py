@@ -38,3 +38,27 @@ class BackendUnavailableError(SpeechError, RuntimeError):
 
 class AudioError(SpeechError, ValueError):
     """Audio that cannot be used: corrupt, empty, silent, too short or too long, wrong rate."""
+
+
+class OptionError(SpeechError, ValueError):
+    """A command-line option or API argument outside its accepted values (a speed of 0, a batch size of -1)."""
+
+
+class OutputError(SpeechError, ValueError):
+    """An output path that cannot be written as asked: unknown format, a directory, a device file."""
+
+
+class TextFileError(SpeechError, ValueError):
+    """A text file that cannot be read as UTF-8 text, or holds a line that cannot be used."""
+
+
+class SSMLError(MarkupError):
+    """SSML markup that is malformed or uses an element or attribute that `speech` cannot render."""
+
+
+class NotSpeechError(AudioError):
+    """Audio that holds no speech: silence, noise, a steady tone, a DC offset."""
+
+
+class SpeechWarning(UserWarning):
+    """Base of the warnings `speech` issues; each is also logged, so the CLI shows only the log line."""

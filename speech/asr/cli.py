@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from speech.options import BATCH_SIZE_RANGE, bounded_int, device_name
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``speech asr transcribe`` and ``speech asr vocab``."""
@@ -21,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("audio", nargs="+", type=Path, help="audio files (WAV/FLAC/OGG)")
     t.add_argument("--model", "-m", required=True, type=Path, help="model directory")
     t.add_argument("--beam", type=int, default=0, help="beam size for CTC prefix beam search (0: greedy)")
-    t.add_argument("--batch-size", type=int, default=16, help="utterances per forward pass")
-    t.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
+    t.add_argument("--batch-size", type=bounded_int(*BATCH_SIZE_RANGE), default=16, help="utterances per forward pass")
+    t.add_argument("--device", type=device_name, default="cpu", help="torch device (cpu, cuda, cuda:1)")
     t.set_defaults(func=run_transcribe)
 
     v = sub.add_parser("vocab", help="build a character vocabulary (JSON) from a cuts manifest",
@@ -39,7 +41,9 @@ def run_transcribe(args: argparse.Namespace) -> int:
     """Handler of ``speech asr transcribe``."""
     from speech.asr.decoding import DecodingConfig
     from speech.asr.inference import ASRInferenceConfig, Transcriber
+    from speech.options import check_device
 
+    check_device(args.device)
     if args.beam < 0:
         raise SystemExit("speech asr transcribe: error: --beam must be >= 0")
     decoding = DecodingConfig(method="beam", beam_size=args.beam) if args.beam else DecodingConfig()

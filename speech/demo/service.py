@@ -299,6 +299,7 @@ class DemoService:
         predictor = self.intent_predictor
         x = prepare_waveform(wav, sr, predictor.sample_rate, predictor.config.audio,
                              source="the command recording", min_samples=predictor.model.min_samples())
+        predictor.check_speech(x, "command recording")  # the shared speech check, as in `speech slu predict`
         pred = predictor.predict([x])[0]
         out = pred.to_dict()
         out.pop("path", None)

@@ -135,6 +135,20 @@ def _load_stats(path: Path | None) -> Any:
     return ProsodyStats.load(path) if path is not None else ProsodyStats.default()
 
 
+def _check_is_speech(clips: list[tuple[str, Path]]) -> None:
+    """A prosody distance of silence or noise is a number without meaning: refuse such clips.
+
+    Raises:
+        NotSpeechError: a clip is silent, a constant, or noise (the message names the argument).
+    """
+    from speech.audio.io import load_audio
+    from speech.audio.speech_check import COMMAND_CHECK, check_speech
+
+    for what, path in clips:
+        wav, sr = load_audio(path)
+        check_speech(wav, sr, COMMAND_CHECK, f"{what} clip {path}")
+
+
 def _run_prosody(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -183,6 +197,9 @@ def _run_prosody(args: argparse.Namespace) -> int:
     else:
         s_lang = _canonical_language(args.source_language, "--source-language")
         t_lang = _canonical_language(args.target_language, "--target-language")
+        _check_is_speech([("SOURCE", args.source), ("TARGET", args.target),
+                          *(("--source-speaker-clips", c) for c in args.source_speaker_clips),
+                          *(("--target-speaker-clips", c) for c in args.target_speaker_clips)])
         src = Utterance(str(args.source), args.source, speaker="<source>" if args.source_speaker_clips else None, language=s_lang)
         tgt = Utterance(str(args.target), args.target, speaker="<target>" if args.target_speaker_clips else None, language=t_lang)
         pairs = [ProsodyPair("1", src, tgt)]

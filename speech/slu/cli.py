@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from speech.options import BATCH_SIZE_RANGE, bounded_int, device_name
+
 #: The model ``speech slu predict`` uses without ``--model`` (trained by recipes/bootstrap/slu).
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "bootstrap-slu"
 
@@ -34,8 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help=f"SLU model directory (default: the shipped English model, {DEFAULT_MODEL_DIR})")
     pr.add_argument("--asr-model", type=Path, default=None,
                     help="ASR model directory whose transcripts feed BERT fusion (default: the model's own CTC head)")
-    pr.add_argument("--batch-size", type=int, default=16, help="utterances per forward pass")
-    pr.add_argument("--device", default="cpu", help="torch device (cpu, cuda, cuda:1)")
+    pr.add_argument("--batch-size", type=bounded_int(*BATCH_SIZE_RANGE), default=16, help="utterances per forward pass")
+    pr.add_argument("--device", type=device_name, default="cpu", help="torch device (cpu, cuda, cuda:1)")
+    pr.add_argument("--no-speech-check", action="store_true",
+                    help="predict files that hold no speech too (by default silence, DC and noise are refused)")
     pr.set_defaults(func=run_predict)
 
     lb = sub.add_parser("labels", help="collect the label set (JSON) of a cuts manifest",
@@ -90,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "Runs with an eval.json are skipped.")
     ev.add_argument("--runs", required=True, type=Path)
     ev.add_argument("--cuts", action="append", required=True, metavar="NAME=MANIFEST")
-    ev.add_argument("--batch-size", type=int, default=32)
+    ev.add_argument("--batch-size", type=bounded_int(*BATCH_SIZE_RANGE), default=32)
     ev.add_argument("--overwrite", action="store_true", help="re-evaluate runs that have an eval.json")
     ev.set_defaults(func=run_evaluate)
 
@@ -123,9 +127,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_predict(args: argparse.Namespace) -> int:
     """Handler of ``speech slu predict``."""
+    from speech.options import check_device
     from speech.pretrained import MissingCheckpointError
     from speech.slu.inference import SLUInferenceConfig, SLUPredictor
 
+    check_device(args.device)
     model_dir = args.model if args.model is not None else DEFAULT_MODEL_DIR
     if args.model is None and not (model_dir / "config.yaml").is_file():
         raise MissingCheckpointError(
@@ -137,6 +143,8 @@ def run_predict(args: argparse.Namespace) -> int:
         device=args.device,
         asr_model=str(args.asr_model) if args.asr_model else None,
     )
+    if args.no_speech_check:
+        config.speech_check = None
     predictor = SLUPredictor.from_pretrained(model_dir, config)
     for result in predictor.predict_files(args.audio):
         print(json.dumps(result.to_dict(), ensure_ascii=False))

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from speech.asr.audio import AudioCheckConfig, load_checked, prepare_waveform
+from speech.audio.speech_check import COMMAND_CHECK, SpeechCheckConfig, check_speech
 from speech.asr.inference import ASRInferenceConfig, Transcriber, length_sorted_batches
 from speech.slu.model import FusionInputError, SLUModel
 
@@ -32,6 +33,9 @@ class SLUInferenceConfig:
     device: str = "cpu"
     asr_model: str | None = None
     """BERT fusion: an ASR model directory whose transcripts feed BERT (default: the model's own CTC head)."""
+    speech_check: SpeechCheckConfig | None = COMMAND_CHECK
+    """Files are refused before the model runs when they hold no speech (silence, DC, noise):
+    an SLU model answers some intent for any sound. ``None`` turns the check off."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,29 @@ class SLUPredictor:
         return [p for p in out if p is not None]
 
     def predict_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[IntentPrediction]:
-        """Load, check (resampling when needed) and predict audio files."""
+        """Load, check (resampling when needed) and predict audio files.
+
+        Every file is loaded and checked before any is predicted, so one bad file fails the call
+        before the model runs.
+
+        Raises:
+            AudioError: a file that cannot be read, is too short or silent.
+            NotSpeechError: a file that holds no speech (see ``SLUInferenceConfig.speech_check``).
+        """
         min_samples = self.model.min_samples()
         wavs = [load_checked(p, self.sample_rate, self.config.audio, min_samples) for p in paths]
+        for path, wav in zip(paths, wavs):
+            self.check_speech(wav, f"audio file {path}")
         return self.predict(wavs, [str(p) for p in paths])
+
+    def check_speech(self, wav: np.ndarray, what: str = "recording") -> None:
+        """Refuse a waveform at the model's rate that holds no speech (``config.speech_check``).
+
+        Raises:
+            NotSpeechError: silence, a DC offset or noise (the message names ``what``).
+        """
+        if self.config.speech_check is not None:
+            check_speech(wav, self.sample_rate, self.config.speech_check, what)
 
     def __call__(self, wav: np.ndarray, sample_rate: int) -> dict[str, Any]:
         """The intent of one waveform at any rate (``speech.eval.intent.IntentPredictor``)."""

@@ -41,16 +41,16 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``speech phonemize``."""
     if args.list_languages:
         return _list_languages()
-    from speech.errors import EmptyTextError
+    from speech.errors import EmptyTextError, SpeechError
     from speech.text.symbols import SymbolTable
     from speech.text.tokenizer import Tokenizer
 
     if args.lang is None:
-        raise SystemExit("speech phonemize: error: --lang is required (see --list-languages)")
+        raise SpeechError("--lang is required (see --list-languages)")
     if args.file:
-        if not args.file.is_file():
-            raise FileNotFoundError(f"no such file: {args.file}")
-        lines = [ln for ln in args.file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        from speech.fileio import read_text_lines
+
+        lines = [line for _, line in read_text_lines(args.file, "--file")]
     else:
         lines = [" ".join(args.text)] if args.text else []
     if not lines:

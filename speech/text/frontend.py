@@ -13,17 +13,18 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from speech.errors import EmptyTextError, TextTooLongError
+from speech.errors import EmptyTextError, SpeechWarning, TextTooLongError
 from speech.text.backends import BACKENDS, G2PBackend
 from speech.text.languages import Language, get_language
 from speech.text.markup import split_language_spans
 from speech.text.normalize import normalize_text, script_fraction, strip_invisible
 from speech.text.phonemes import tidy_ipa
+from speech.text.ssml import looks_like_ssml, ssml_to_text
 
 logger = logging.getLogger(__name__)
 
 
-class ScriptMismatchWarning(UserWarning):
+class ScriptMismatchWarning(SpeechWarning):
     """Text written mostly in a script that its language does not use.
 
     espeak-ng then spells foreign letters one by one, which is rarely what the user wanted.
@@ -111,11 +112,14 @@ class Frontend:
             EmptyTextError: nothing speakable is left after normalisation.
             TextTooLongError: longer than ``config.max_chars``.
             UnknownLanguageError: unknown ``language`` or inline tag.
-            MarkupError: malformed inline tags.
+            MarkupError: malformed inline tags or SSML (SSMLError).
         """
         lang = get_language(language)
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")
+        if looks_like_ssml(text):
+            # SSML's words, never its tags (the synthesizer also renders its pauses and prosody).
+            text = ssml_to_text(text, lang)
         clean = strip_invisible(text)
         if len(clean) > self.config.max_chars:
             raise TextTooLongError(

@@ -2,8 +2,11 @@
 
 The steps, in order (see :func:`normalize_text`):
 
-1. Unicode NFC; control, format, private-use and unassigned characters removed (they crash or
-   confuse espeak-ng); all whitespace folded to single spaces.
+1. Unicode NFC; terminal escape sequences (ANSI colours such as ``ESC[31m``) removed whole, so
+   that ``[31m`` is not read as "thirty-one m"; control characters (NUL...) turned into word
+   breaks, so that ``hello<NUL>world`` stays two words; format, private-use and unassigned
+   characters removed (they crash or confuse espeak-ng); all whitespace folded to single spaces.
+   Removed escapes and controls are logged.
 2. Quotes and brackets dropped, dashes and colons turned into pauses, full-width CJK punctuation
    turned into ASCII, so that only the four prosodic break marks ``, . ? !`` reach the G2P.
 3. Numbers read out in the text's language: ``num2words`` where the registry names it, a small
@@ -13,6 +16,7 @@ The steps, in order (see :func:`normalize_text`):
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import unicodedata
 
@@ -41,21 +45,40 @@ _CJK_DIGITS = "零一二三四五六七八九"
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
+logger = logging.getLogger(__name__)
+
+# ECMA-48 escape sequences: CSI (ESC [ ... final byte, or the 8-bit CSI), OSC (ESC ] ... BEL/ST),
+# and two-character escapes (ESC followed by one byte in @-_).
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
 
 def strip_invisible(text: str) -> str:
-    """NFC-normalise and drop characters that are not printable text; fold whitespace."""
+    """NFC-normalise, remove terminal escapes, turn controls into spaces, drop other non-printables.
+
+    Example:
+        >>> strip_invisible("\\x1b[31mred\\x1b[0m hello\\x00world")
+        'red hello world'
+    """
     text = unicodedata.normalize("NFC", text)
     if text.isprintable():  # the common case: no controls, no tabs/newlines
         return " ".join(text.split())
+    text, escapes = _ESCAPES.subn(" ", text)
     out = []
+    controls = 0
     for ch in text:
         cat = unicodedata.category(ch)
         if ch.isspace():
             out.append(" ")
-        elif cat[0] == "C":  # Cc, Cf, Cs, Co, Cn: controls, formats, surrogates, private, unassigned
+        elif cat == "Cc":  # NUL, ESC, BEL...: a break between words, never glue
+            out.append(" ")
+            controls += 1
+        elif cat[0] == "C":  # Cf, Cs, Co, Cn: formats (ZWJ...), surrogates, private, unassigned
             continue
         else:
             out.append(ch)
+    if escapes or controls:
+        logger.warning("removed %d terminal escape sequence(s) and %d control character(s) from the text",
+                       escapes, controls)
     return " ".join("".join(out).split())
 
 

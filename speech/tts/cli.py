@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from speech.options import INTENSITY_RANGE, SPEED_RANGE, bounded_float
 
 if TYPE_CHECKING:
     from speech.tts.evaluate import ASRScorer
@@ -32,11 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     emo.add_argument("--emotion", default="neutral", help="emotion name (see --list)")
     emo.add_argument("--emotion-wav", type=Path, help="reference clip whose emotion to copy")
     p.add_argument("--accent", help="speak with the accent of this language (default: native)")
-    p.add_argument("--speed", type=float, default=1.0)
-    p.add_argument("--intensity", type=float, default=1.0, help="emotion intensity (0 neutral, 1 trained)")
+    p.add_argument("--speed", type=bounded_float(*SPEED_RANGE), default=1.0,
+                   help=f"speaking rate, {SPEED_RANGE[0]:g} to {SPEED_RANGE[1]:g} (> 1 faster)")
+    p.add_argument("--intensity", type=bounded_float(*INTENSITY_RANGE), default=1.0,
+                   help=f"emotion intensity, {INTENSITY_RANGE[0]:g} to {INTENSITY_RANGE[1]:g} (0 neutral, 1 trained)")
     p.add_argument("--vocoder", help="'griffin-lim' or a vocoder directory (default: the model's)")
-    p.add_argument("-o", "--output", type=Path, default=Path("out.wav"),
-                   help="output WAV (with --file: a folder, one WAV per line)")
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="output audio, .wav/.flac/.ogg/.mp3, or - for WAV on stdout (default: out.wav; "
+                        "with --file: a folder, one WAV per line, default: out)")
     p.add_argument("--list", action="store_true", help="print the model's languages, speakers, emotions")
     p.set_defaults(func=run)
 
@@ -73,7 +80,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--asr-model", action="append", metavar="[LANGS=]DIR",
                    help="ASR model dir (speech train, task asr_ctc): adds CER/WER per set in the languages it "
                         "covers; repeatable; LANGS (comma-separated, e.g. de,es,fr=DIR) fixes which languages "
-                        "it scores; a clip goes to the first model that covers its language")
+                        "it scores; a clip goes to the first model that covers its language (default judge: "
+                        "Whisper-base, in every language it covers)")
+    e.add_argument("--no-whisper", action="store_true",
+                   help="no Whisper judge (no CER outside --asr-model's languages, no language identification)")
+    e.add_argument("--no-dnsmos", action="store_true", help="skip DNSMOS of the outputs and real clips")
+    e.add_argument("--real-manifests", type=Path,
+                   help="manifests of real speakers (speech data prepare asterisk): adds the real_* zero-shot sets")
+    e.add_argument("--real-corpus", default="asterisk", help="their prefix (default: asterisk)")
+    e.add_argument("--real-split", default="all", help="their split (default: all)")
+    e.add_argument("--real-per-voice", type=int, default=None,
+                   help="prompts per real speaker and language (default: --per-voice)")
     e.set_defaults(func=run_evaluate)
 
     k = subparsers.add_parser(
@@ -104,7 +121,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     from speech.data.manifests import load_manifests
     from speech.fileio import atomic_write_text
-    from speech.tts.evaluate import evaluate_synthesizer, markdown_table
+    from speech.tts.evaluate import evaluate_synthesizer, language_table, markdown_table
     from speech.tts.synthesizer import Synthesizer
 
     names = args.name or [m.name for m in args.model]
@@ -120,15 +137,32 @@ def run_evaluate(args: argparse.Namespace) -> int:
             return None
         return CutSet.from_manifests(recordings=rec.to_eager(), supervisions=sup.to_eager())
 
-    test, heldout = cuts("test"), cuts("heldout")
+    test, heldout, dev = cuts("test"), cuts("heldout"), cuts("dev")
     if test is None:
         raise FileNotFoundError(f"no test split of {args.corpus} in {args.manifests}")
-    summaries = {}
+    real = None
+    if args.real_manifests is not None:
+        rec, sup = load_manifests(args.real_manifests, args.real_corpus, args.real_split)
+        real = CutSet.from_manifests(recordings=rec.to_eager(), supervisions=sup.to_eager())
+    whisper = None
+    if not args.no_whisper:
+        from speech.eval.whisper import get_judge
+
+        whisper = get_judge()  # a missing asset fails here, before any synthesis
+    summaries, by_language = {}, {}
     for name, model in zip(names, args.model):
         synth = Synthesizer.from_pretrained(model)
         summaries[name] = evaluate_synthesizer(synth, test, heldout, args.out / name, args.per_voice, asr=asr,
-                                               cross_languages=args.cross_languages)
+                                               cross_languages=args.cross_languages, whisper=whisper,
+                                               dnsmos=not args.no_dnsmos, real_speakers=real,
+                                               real_per_voice=args.real_per_voice, centroid_cuts=dev)
+        results = json.loads((args.out / name / "results.json").read_text(encoding="utf-8"))
+        by_language[name] = results["by_language"]
     table = markdown_table(summaries)
+    if any(by_language.values()):
+        table += "\nCER per language (judge: " + ("our ASR models, then " if asr else "") + \
+            ("Whisper-base" if whisper is not None else "none") + "), against the same judge on the real clips:\n\n"
+        table += language_table(by_language)
     atomic_write_text(args.out / "RESULTS.md", "# Synthesizer evaluation\n\n" + table)
     print(table)
     return 0
@@ -174,37 +208,101 @@ def run_features(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_clip(path: Path, what: str) -> None:
+    """A reference clip must exist, be audio and hold speech (the demo's check), before the model loads."""
+    from speech.audio.io import load_audio
+    from speech.audio.speech_check import check_speech
+    from speech.errors import AudioError
+
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist (a file path; for a training voice use --speaker NAME)")
+    wav, sr = load_audio(path)
+    try:
+        check_speech(wav, sr, what=f"{what} {path}")
+    except AudioError as e:
+        raise type(e)(f"{e}; give a recording of one person speaking") from None
+
+
+def _inputs(args: argparse.Namespace) -> tuple[list[tuple[int, str]], list[Path]]:
+    """The texts (with their line numbers in ``--file``) and where each one's audio goes, checked
+    before any model loads."""
+    from speech.audio.io import STDOUT, output_format
+    from speech.errors import EmptyTextError, OutputError
+    from speech.fileio import check_writable_file, read_text_lines
+
+    if args.file and args.text:
+        raise OutputError("give --text or --file, not both")
+    if args.file:
+        lines = read_text_lines(args.file, "--file")
+        if not lines:
+            raise EmptyTextError(f"--file {args.file} holds no text")
+        folder = args.output if args.output is not None else Path("out")
+        if str(folder) == STDOUT:
+            raise OutputError("with --file, -o names a folder (one WAV per line); - (stdout) takes one --text")
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"with --file, -o names a folder (one WAV per line), but {folder} is a file")
+        outputs = [folder / f"{i:04d}.wav" for i in range(len(lines))]
+        for out in outputs:
+            check_writable_file(out)
+        return lines, outputs
+    if not args.text or not args.text.strip():
+        raise EmptyTextError("no text given: pass --text or --file")
+    out = args.output if args.output is not None else Path("out.wav")
+    output_format(out)
+    return [(1, args.text)], [out]
+
+
 def run(args: argparse.Namespace) -> int:
-    """Handler of ``speech synth``."""
-    from speech.audio.io import save_audio
-    from speech.errors import EmptyTextError, SpeechError
+    """Handler of ``speech synth``.
+
+    Everything that can be checked without synthesising is checked first, in this order: the
+    options, the output paths and formats, the text file, the reference clips (they must be
+    speech), then (with the model loaded) every text, the voice and the emotion. Only then is
+    anything synthesised, so a bad line in the middle of ``--file`` writes nothing.
+    """
+    from speech.audio.io import STDOUT, save_audio
+    from speech.errors import SpeechError
+    from speech.text.languages import get_language
     from speech.tts.synthesizer import Synthesizer
 
     model_dir = args.model or DEFAULT_MODEL
     if not (model_dir / "acoustic").is_dir():
         raise SpeechError(f"no synthesizer at {model_dir}: pass --model DIR (a directory with acoustic/ and symbols.json)")
+    if not args.list:
+        if not args.lang:
+            raise SpeechError("--lang is required (see --list for the model's languages)")
+        get_language(args.lang)
+        if args.accent:
+            get_language(args.accent)
+        lines, outputs = _inputs(args)
+        if args.speaker_wav is not None:
+            _check_clip(args.speaker_wav, "speaker reference clip")
+        if args.emotion_wav is not None:
+            _check_clip(args.emotion_wav, "emotion reference clip")
     synth = Synthesizer.from_pretrained(model_dir, vocoder=args.vocoder)
     if args.list:
         print("languages:", " ".join(synth.languages))
         print("speakers: ", " ".join(synth.speakers))
         print("emotions: ", " ".join(synth.emotions))
         return 0
-    if not args.lang:
-        raise SpeechError("--lang is required (see --list for the model's languages)")
-    if args.file:
-        if not args.file.is_file():
-            raise FileNotFoundError(f"no such file: {args.file}")
-        lines = [ln.strip() for ln in args.file.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    else:
-        lines = [args.text] if args.text else []
-    if not lines:
-        raise EmptyTextError("no text given: pass --text or --file")
+    for number, text in lines:
+        try:
+            synth.check_text(text, args.lang)
+        except SpeechError as e:
+            if args.file:
+                raise type(e)(f"--file {args.file}: line {number}: {e}") from None
+            raise
     speaker = str(args.speaker_wav) if args.speaker_wav else (args.speaker or synth.speakers[0])
+    if args.speaker and args.speaker not in synth.speakers:
+        synth.speaker_embedding(args.speaker)  # raises with the known names
     emotion = str(args.emotion_wav) if args.emotion_wav else args.emotion
-    outputs = [args.output] if not args.file else [args.output / f"{i:04d}.wav" for i in range(len(lines))]
-    for text, out in zip(lines, outputs):
+    if not args.emotion_wav and emotion not in synth.emotions:
+        synth.emotion_input(emotion)  # raises with the known names
+    # Status lines go to stderr when the audio itself goes to stdout.
+    status = sys.stderr if str(outputs[0]) == STDOUT else sys.stdout
+    for (_, text), out in zip(lines, outputs):
         wav, sr = synth.synthesize(text, args.lang, speaker, emotion=emotion, accent=args.accent,
                                    speed=args.speed, emotion_intensity=args.intensity)
         save_audio(out, wav, sr)
-        print(f"{out}\t{len(wav) / sr:.2f} s")
+        print(f"{out}\t{len(wav) / sr:.2f} s", file=status)
     return 0
