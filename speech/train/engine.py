@@ -44,7 +44,7 @@ from lightning.pytorch.loggers.logger import rank_zero_experiment
 from lightning.pytorch.strategies import DDPStrategy
 
 from speech import __version__
-from speech.fileio import atomic_write_text
+from speech.fileio import atomic_path, atomic_write_text
 from speech.pretrained import ArchitectureMismatchError, ModelTypeMismatchError, check_state_dict
 from speech.train.checkpoint import (
     CKPT_DIR,
@@ -58,10 +58,13 @@ from speech.train.config import diff_configs, dump_yaml, load_yaml, to_dict
 from speech.train.data import (
     BatchInfo,
     ResumableSampler,
+    SharBatchStream,
     build_dataloader,
     build_sampler,
+    build_shar_dataloader,
     derive_seed,
     load_cuts,
+    open_shar,
     seed_everything,
 )
 from speech.train.errors import ConfigError, RunDirectoryError
@@ -119,20 +122,34 @@ class TaskModule(pl.LightningModule):
         self._position = (0, 0)
         self._micro_batches = 0  # batches accumulated since the last update (manual optimisation)
         self._resume: dict[str, Any] | None = None
-        self.train_sampler: ResumableSampler | None = None
+        self.train_sampler: ResumableSampler | SharBatchStream | None = None
 
     # -- data ---------------------------------------------------------------------------------
 
     def train_dataloader(self) -> torch.utils.data.DataLoader:
         cfg = self.run_config
-        sampler = build_sampler(
-            load_cuts(cfg.data.train_cuts, "data.train_cuts"),
-            cfg.data.sampler,
-            train=True,
-            world_size=self.trainer.world_size,
-            rank=self.trainer.global_rank,
-            keep_cut=self.task.keep_cut,
-        )
+        sampler: ResumableSampler | SharBatchStream
+        if cfg.data.train_shar is not None:
+            sampler = SharBatchStream(
+                open_shar(cfg.data.train_shar, "data.train_shar", cfg.data.shar_fields),
+                self.task.make_collate(),
+                cfg.data.sampler,
+                train=True,
+                world_size=self.trainer.world_size,
+                rank=self.trainer.global_rank,
+                num_workers=cfg.data.num_workers,
+                seed=cfg.trainer.seed,
+                keep_cut=self.task.keep_cut,
+            )
+        else:
+            sampler = build_sampler(
+                load_cuts(cfg.data.train_cuts, "data.train_cuts"),
+                cfg.data.sampler,
+                train=True,
+                world_size=self.trainer.world_size,
+                rank=self.trainer.global_rank,
+                keep_cut=self.task.keep_cut,
+            )
         if self._resume is not None:
             epoch, index = self._resume["data_epoch"], self._resume["data_index"]
             saved_ws = self._resume.get("world_size", self.trainer.world_size)
@@ -144,10 +161,23 @@ class TaskModule(pl.LightningModule):
                     "resuming with world size %d (checkpoint: %d): batches differ from here on; "
                     "continuing at about the same data position", self.trainer.world_size, saved_ws
                 )
+            saved_workers = self._resume.get("num_workers", cfg.data.num_workers)
+            if cfg.data.train_shar is not None and saved_workers != cfg.data.num_workers:
+                # Shards are dealt to workers: another worker count reads other shards from here on.
+                logger.warning(
+                    "resuming with data.num_workers=%d (checkpoint: %d): Shar batches differ from here on",
+                    cfg.data.num_workers, saved_workers,
+                )
             sampler.resume(epoch, index)
             self._position = (epoch, index)
             self._micro_batches = int(self._resume.get("micro_batches", 0))
         self.train_sampler = sampler
+        if isinstance(sampler, SharBatchStream):
+            return build_shar_dataloader(
+                sampler,
+                num_workers=cfg.data.num_workers,
+                pin_memory=self.trainer.strategy.root_device.type == "cuda",
+            )
         return build_dataloader(
             sampler,
             self.task.make_collate(),
@@ -159,6 +189,23 @@ class TaskModule(pl.LightningModule):
 
     def val_dataloader(self) -> torch.utils.data.DataLoader:
         cfg = self.run_config
+        if cfg.data.valid_shar is not None:
+            stream = SharBatchStream(
+                open_shar(cfg.data.valid_shar, "data.valid_shar", cfg.data.shar_fields),
+                self.task.make_collate(),
+                cfg.data.sampler,
+                train=False,
+                world_size=self.trainer.world_size,
+                rank=self.trainer.global_rank,
+                num_workers=cfg.data.num_workers,
+                seed=cfg.trainer.seed,
+                max_duration=cfg.data.valid_max_duration,
+            )
+            return build_shar_dataloader(
+                stream,
+                num_workers=cfg.data.num_workers,
+                pin_memory=self.trainer.strategy.root_device.type == "cuda",
+            )
         if cfg.data.valid_cuts is None:
             return []  # type: ignore[return-value]  # limit_val_batches=0 keeps Lightning from asking
         sampler = build_sampler(
@@ -198,6 +245,7 @@ class TaskModule(pl.LightningModule):
             "data_index": index,
             "micro_batches": self._micro_batches,
             "world_size": self.trainer.world_size,
+            "num_workers": self.run_config.data.num_workers,
             "seed": self.run_config.trainer.seed,
             "updates": self.updates,
         }
@@ -330,8 +378,8 @@ class _AppendingWriter(ExperimentWriter):
 class AppendingCSVLogger(CSVLogger):
     """CSVLogger whose ``metrics.csv`` survives restarts, so one file holds the whole loss curve.
 
-    Rows logged after the last checkpoint of a killed run stay in the file; the resumed run logs
-    those steps again below them (readers keep the last row of each step).
+    Rows that a killed run logged after its last checkpoint are cut off when the run resumes
+    (:func:`truncate_metrics`), so the resumed run's rows for those steps are the only ones.
     """
 
     @property
@@ -393,7 +441,7 @@ def build_trainer(
 
     n_opt = len(module.optimizer_names)
     automatic = module.automatic_optimization
-    has_validation = config.data.valid_cuts is not None and t.limit_val_batches != 0
+    has_validation = (config.data.valid_cuts is not None or config.data.valid_shar is not None) and t.limit_val_batches != 0
     ckpt_callbacks = checkpoint_callbacks(
         run_dir / CKPT_DIR,
         every_n_steps=config.checkpoint.every_n_steps,
@@ -457,23 +505,100 @@ def _quiet_lightning() -> Iterator[None]:
 
 def check_data_paths(config: TrainConfig) -> None:
     """Fail early (before any process is launched) when a data path is missing."""
-    load_cuts(config.data.train_cuts, "data.train_cuts")
-    if config.data.valid_cuts is not None:
-        load_cuts(config.data.valid_cuts, "data.valid_cuts")
+    data = config.data
+    if data.train_shar is not None:
+        open_shar(data.train_shar, "data.train_shar", data.shar_fields)
+    else:
+        load_cuts(data.train_cuts, "data.train_cuts")
+    if data.valid_shar is not None:
+        open_shar(data.valid_shar, "data.valid_shar", data.shar_fields)
+    elif data.valid_cuts is not None:
+        load_cuts(data.valid_cuts, "data.valid_cuts")
+
+
+def truncate_metrics(path: Path, step: int) -> int:
+    """Drop the rows of ``metrics.csv`` logged at ``step`` or later (atomically); return how many.
+
+    A run killed after its last checkpoint logged steps that the resumed run logs again; without
+    this the file would hold those steps twice.
+    """
+    if not path.is_file():
+        return 0
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames or []
+        rows = list(reader)
+    keep = [r for r in rows if not (r.get("step") or "").isdigit() or int(r["step"]) < step]
+    if len(keep) == len(rows):
+        return 0
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(keep)
+    logger.info("resuming at step %d: dropped %d rows logged after the checkpoint from %s", step, len(rows) - len(keep), path)
+    return len(rows) - len(keep)
+
+
+def write_run_files(config: TrainConfig, resume_from: Path | None) -> None:
+    """Write ``config.yaml`` and ``run_info.yaml`` into ``exp_dir``."""
+    run_dir = Path(config.exp_dir)
+    atomic_write_text(run_dir / "config.yaml", dump_yaml(to_dict(config)))
+    info = {
+        "speech_version": __version__,
+        "torch_version": str(torch.__version__),
+        "lightning_version": str(lightning.__version__),
+        "python": platform.python_version(),
+        "host": platform.node(),
+        "command": [str(a) for a in sys.argv],
+        "resumed_from": str(resume_from) if resume_from else None,
+    }
+    atomic_write_text(run_dir / "run_info.yaml", dump_yaml(info))
+
+
+class _RunFiles(Callback):
+    """Writes the run's files once training starts, that is after a resumed checkpoint has loaded.
+
+    A resume that fails (another architecture, a corrupt checkpoint) therefore leaves
+    ``config.yaml``, ``run_info.yaml`` and ``metrics.csv`` as the interrupted run left them.
+    """
+
+    def __init__(self, config: TrainConfig, resume_from: Path | None, steps_per_update: int) -> None:
+        self.config, self.resume_from, self.steps_per_update = config, resume_from, steps_per_update
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero:
+            return
+        if self.resume_from is not None:
+            # The CSV's "step" counts batches that stepped (not Lightning's per-optimizer global_step).
+            loop = trainer.fit_loop.epoch_loop
+            step = int(getattr(loop, "_batches_that_stepped", trainer.global_step // self.steps_per_update))
+            truncate_metrics(Path(self.config.exp_dir) / "csv" / "metrics.csv", step)
+        write_run_files(self.config, self.resume_from)
 
 
 def prepare_run_dir(config: TrainConfig, write: bool) -> Path | None:
-    """Create ``exp_dir``, write ``config.yaml`` and ``run_info.yaml``; return the checkpoint to resume.
+    """Check ``exp_dir`` and create it; return the checkpoint to resume (``None``: a new run).
+
+    ``config.yaml`` and ``run_info.yaml`` are written later, once training starts (after a
+    resumed checkpoint has loaded): see :func:`write_run_files`.
 
     Args:
         config: the resolved config.
-        write: whether this process writes files (rank 0 only).
+        write: whether this process creates the directory (rank 0 only).
 
     Raises:
-        RunDirectoryError: ``resume: never`` and the directory already holds checkpoints.
+        RunDirectoryError: ``exp_dir`` is a file, or ``resume: never`` and the directory already
+            holds checkpoints.
         ModelTypeMismatchError: the directory holds a run of another task.
     """
     run_dir = Path(config.exp_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunDirectoryError(f"exp_dir={run_dir} is a file, not a directory; choose another exp_dir")
+    for parent in run_dir.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RunDirectoryError(f"exp_dir={run_dir}: {parent} is a file, not a directory")
+            break
     last = run_dir / CKPT_DIR / f"{LAST_NAME}.ckpt"
     config_path = run_dir / "config.yaml"
     new = to_dict(config)
@@ -497,17 +622,6 @@ def prepare_run_dir(config: TrainConfig, write: bool) -> Path | None:
     if write:
         run_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temp_files(run_dir / CKPT_DIR)
-        atomic_write_text(config_path, dump_yaml(new))
-        info = {
-            "speech_version": __version__,
-            "torch_version": str(torch.__version__),
-            "lightning_version": str(lightning.__version__),
-            "python": platform.python_version(),
-            "host": platform.node(),
-            "command": [str(a) for a in sys.argv],
-            "resumed_from": str(resume_from) if resume_from else None,
-        }
-        atomic_write_text(run_dir / "run_info.yaml", dump_yaml(info))
     return resume_from
 
 
@@ -538,7 +652,8 @@ def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainResul
     seed_everything(config.trainer.seed)  # same initial weights on every rank and every restart
     module = TaskModule(task, config)
     with _quiet_lightning():
-        trainer, ckpt_callbacks = build_trainer(config, module, run_dir, callbacks)
+        run_files = _RunFiles(config, resume_from, len(module.optimizer_names))
+        trainer, ckpt_callbacks = build_trainer(config, module, run_dir, [run_files, *callbacks])
         if resume_from is not None:
             logger.info("resuming from %s", resume_from)
         trainer.fit(module, ckpt_path=str(resume_from) if resume_from else None)

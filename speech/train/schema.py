@@ -1,13 +1,13 @@
 """The run config that ``speech train --config X.yaml`` reads, as typed dataclasses.
 
-A complete YAML (every key optional except ``task`` and ``data.train_cuts``)::
+A complete YAML (every key optional except ``task`` and ``data.train_cuts`` or ``data.train_shar``)::
 
     task: tone_classifier          # a name from speech.train.registry.TASKS (or "module:Class")
     task_conf: {...}               # fills the task's own config dataclass
     exp_dir: exp/tones             # run directory: config.yaml, checkpoints/, logs, model/
     resume: auto                   # auto: continue from exp_dir/checkpoints/last.ckpt if present
     data:
-      train_cuts: data/train_cuts.jsonl.gz   # a lhotse CutSet manifest
+      train_cuts: data/train_cuts.jsonl.gz   # a lhotse CutSet manifest (or train_shar: a Shar directory)
       valid_cuts: data/valid_cuts.jsonl.gz
       num_workers: 2
       sampler: {max_duration: 200.0, num_buckets: 10, shuffle: true, seed: 0}
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from speech.train.config import choice_field
+from speech.train.errors import ConfigError
 from speech.train.registry import TASKS
 
 Precision = Literal["32-true", "bf16-mixed", "16-mixed", "bf16-true"]
@@ -55,15 +56,31 @@ class SamplerConfig:
 class DataConfig:
     """Where the training data is and how it is batched."""
 
-    train_cuts: str
-    """lhotse CutSet manifest (``.jsonl.gz``) for training."""
+    train_cuts: str | None = None
+    """lhotse CutSet manifest (``.jsonl.gz``) for training (this or ``train_shar``)."""
+    train_shar: str | None = None
+    """lhotse Shar directory (``speech data export-shar``) for training: each rank and worker streams
+    shards of its own, so many GPUs or nodes need no shared random-access filesystem."""
     valid_cuts: str | None = None
     """CutSet for validation (metrics, best-k checkpoints); none: no validation."""
+    valid_shar: str | None = None
+    """Shar directory for validation instead of ``valid_cuts`` (each rank validates on its shards)."""
+    shar_fields: list[str] | None = None
+    """Data fields read from the Shar shards (e.g. ``[mel, pitch, energy]``); none: every field."""
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     valid_max_duration: float | None = None
     """Seconds per validation batch (default: the training ``max_duration``)."""
     num_workers: int = 0
     """DataLoader worker processes (audio loading and feature extraction run there)."""
+
+    def __post_init__(self) -> None:
+        if (self.train_cuts is None) == (self.train_shar is None):
+            if self.train_cuts is None:
+                raise ConfigError("missing required config key 'data.train_cuts' (a cut manifest; or 'data.train_shar', "
+                                  "a Shar directory)")
+            raise ConfigError("data.train_cuts and data.train_shar are both set; give one of them")
+        if self.valid_cuts is not None and self.valid_shar is not None:
+            raise ConfigError("data.valid_cuts and data.valid_shar are both set; give one of them")
 
 
 @dataclass(kw_only=True)

@@ -26,8 +26,10 @@ import torch
 
 from speech.audio.features import LogMelSpectrogram
 from speech.audio.io import load_audio, resample
-from speech.errors import AudioError, EmptyTextError, SpeechError, UnknownLanguageError
+from speech.errors import AudioError, EmptyTextError, SpeechError, SSMLError, UnknownLanguageError
+from speech.options import INTENSITY_RANGE, SPEED_RANGE, check_range
 from speech.text.languages import get_language
+from speech.text.ssml import looks_like_ssml, parse_ssml
 from speech.text.symbols import DEFAULT_TABLE_FILE, SymbolTable
 from speech.text.tokenizer import TokenizedText, Tokenizer
 from speech.tts.model import AcousticModel, VariancePlan
@@ -47,14 +49,28 @@ class AudioChunk:
     Attributes:
         audio: float32 waveform in [-1, 1].
         sample_rate: samples per second.
-        text: the sentence.
+        text: the sentence ("" for an SSML ``<break>``).
         phonemes: the IPA the model read.
+        pause_after_s: seconds of silence before the next chunk; ``None``: the caller's sentence
+            pause (SSML sets it: no pause inside a sentence, none next to a ``<break>``).
     """
 
     audio: np.ndarray
     sample_rate: int
     text: str
     phonemes: str
+    pause_after_s: float | None = None
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A sentence to speak (with an SSML rate factor and pitch shift) or a silence."""
+
+    text: str
+    rate: float = 1.0
+    pitch_st: float = 0.0
+    pause_after_s: float | None = None
+    silence_s: float = 0.0
 
 
 @dataclass
@@ -75,6 +91,11 @@ class SpeechPlan:
     language: str
     tokens: TokenizedText
     variances: VariancePlan
+
+
+def _looks_like_path(name: str) -> bool:
+    """Whether a voice or emotion "name" is meant as a file (a folder part or an audio extension)."""
+    return "/" in name or os.sep in name or Path(name).suffix.lower() in (".wav", ".flac", ".ogg", ".mp3", ".opus")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -173,6 +194,8 @@ class Synthesizer:
     def speaker_embedding(self, speaker: str | Audio) -> torch.Tensor:
         """d-vector ``(speaker_dim,)`` of a training speaker (by name) or of a reference clip."""
         if isinstance(speaker, str) and not os.path.exists(speaker):
+            if speaker not in self.speakers and _looks_like_path(speaker):
+                raise FileNotFoundError(f"speaker reference clip {speaker} does not exist (or name a training speaker)")
             return self.model.speaker_embedding(speaker)
         wav, sr = self._load_reference(speaker, "speaker reference clip")
         return torch.tensor(self.speaker_encoder.embed(wav, sr), dtype=torch.float32)  # type: ignore[attr-defined]
@@ -190,6 +213,8 @@ class Synthesizer:
     def emotion_input(self, emotion: str | Audio) -> torch.Tensor:
         """Emotion id ``()`` (by name) or emotion probabilities ``(E,)`` from a reference clip."""
         if isinstance(emotion, str) and not os.path.exists(emotion):
+            if emotion not in self.emotions and _looks_like_path(emotion):
+                raise FileNotFoundError(f"emotion reference clip {emotion} does not exist (or name an emotion)")
             if emotion not in self.emotions:
                 raise SpeechError(f"unknown emotion {emotion!r}; known emotions: {', '.join(self.emotions)}")
             return torch.tensor(self.emotions.index(emotion))
@@ -208,6 +233,49 @@ class Synthesizer:
         return lang
 
     # ------------------------------------------------------------------ synthesis
+    def _pieces(self, text: str, language: str, speed: float) -> list[_Piece]:
+        """Sentences (and SSML pauses) of ``text``, each with its rate factor and pitch shift."""
+        if not looks_like_ssml(text):
+            return [_Piece(s) for s in split_sentences(text)]
+        segments = parse_ssml(text, get_language(language))
+        pieces: list[_Piece] = []
+        for i, seg in enumerate(segments):
+            if seg.is_pause:
+                pieces.append(_Piece("", pause_after_s=0.0, silence_s=seg.pause_s))
+                continue
+            if not SPEED_RANGE[0] <= speed * seg.rate <= SPEED_RANGE[1]:
+                raise SSMLError(
+                    f"<prosody rate> makes the speed {speed * seg.rate:g} for {seg.text[:30]!r}; "
+                    f"it must stay between {SPEED_RANGE[0]:g} and {SPEED_RANGE[1]:g}"
+                )
+            sentences = split_sentences(seg.text)
+            next_is_pause = i + 1 < len(segments) and segments[i + 1].is_pause
+            # Prosody changes inside a sentence run on without a pause; a <break> replaces the pause.
+            ends_sentence = seg.text.rstrip()[-1:] in ".!?。！？।"
+            last_pause = 0.0 if next_is_pause or not ends_sentence else None
+            for j, sentence in enumerate(sentences):
+                pause = last_pause if j == len(sentences) - 1 else None
+                pieces.append(_Piece(sentence, seg.rate, seg.pitch_st, pause))
+        return pieces
+
+    def check_text(self, text: str, language: str) -> None:
+        """Everything :meth:`synthesize` checks about a text, without synthesising it.
+
+        Raises:
+            EmptyTextError, TextTooLongError, MarkupError, SSMLError, UnknownLanguageError: as
+                synthesis would, so a batch can be checked before any output is written.
+        """
+        lang = self._language(language, "language")
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyTextError("nothing to say: the text is empty")
+        pieces = [p for p in self._pieces(text, lang, 1.0) if p.text]
+        if not pieces:
+            raise EmptyTextError(f"nothing to say in {text[:60]!r}: it holds only markup")
+        for tok in self.tokenizer.encode_batch([p.text for p in pieces], lang):
+            unknown = sorted(set(tok.languages) - set(self.languages))
+            if unknown:
+                raise UnknownLanguageError(f"inline language {unknown[0]!r} is not supported by this model")
+
     def stream(
         self,
         text: str,
@@ -221,14 +289,26 @@ class Synthesizer:
         """Synthesise ``text`` sentence by sentence (see :meth:`synthesize` for the arguments)."""
         lang = self._language(language, "language")
         accent_lang = self._language(accent, "accent") if accent else None
+        speed = check_range(speed, *SPEED_RANGE, "speed")
+        emotion_intensity = check_range(emotion_intensity, *INTENSITY_RANGE, "emotion intensity")
         if not isinstance(text, str) or not text.strip():
             raise EmptyTextError("nothing to say: the text is empty")
+        pieces = self._pieces(text, lang, speed)
+        spoken = [p for p in pieces if p.text]
+        if not spoken:
+            raise EmptyTextError(f"nothing to say in {text[:60]!r}: it holds only markup")
         spk = self.speaker_embedding(speaker).unsqueeze(0)
         emo = self.emotion_input(emotion).unsqueeze(0)
-        sentences = split_sentences(text)
-        tokens = self.tokenizer.encode_batch(sentences, lang)
+        tokens = iter(self.tokenizer.encode_batch([p.text for p in spoken], lang))
         index = {code: i for i, code in enumerate(self.languages)}
-        for sentence, tok in zip(sentences, tokens):
+        sr = self.audio_config.sample_rate
+        # Semitones -> the model's pitch units (standard deviations of natural-log F0).
+        st_to_pitch = np.log(2.0) / 12.0 / self.model.config.pitch_std
+        for piece in pieces:
+            if not piece.text:
+                yield AudioChunk(np.zeros(int(round(piece.silence_s * sr)), np.float32), sr, "", "", 0.0)
+                continue
+            tok = next(tokens)
             try:
                 langs = torch.tensor([[index[code] for code in tok.languages]])
             except KeyError as e:
@@ -236,11 +316,12 @@ class Synthesizer:
             accent_ids = None if accent_lang is None else torch.full_like(langs, index[accent_lang])
             mel, _ = self.model.infer(
                 torch.tensor([tok.ids]), langs, spk, emo,
-                accent_languages=accent_ids, speed=speed, emotion_intensity=emotion_intensity,
+                accent_languages=accent_ids, speed=speed * piece.rate, emotion_intensity=emotion_intensity,
+                pitch_shift=float(piece.pitch_st * st_to_pitch),
             )
             with torch.no_grad():
                 wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
-            yield AudioChunk(np.clip(wav, -1, 1).astype(np.float32), self.audio_config.sample_rate, sentence, tok.phonemes)
+            yield AudioChunk(np.clip(wav, -1, 1).astype(np.float32), sr, piece.text, tok.phonemes, piece.pause_after_s)
 
     def plan(
         self,
@@ -310,25 +391,30 @@ class Synthesizer:
 
         Args:
             text: any length; split into sentences joined by ``sentence_pause`` seconds of silence.
-                Inline ``<code>..</code>`` spans switch language.
+                Inline ``<code>..</code>`` spans switch language. SSML (``<speak>``, ``<break>``,
+                ``<prosody rate pitch>``, ``<emphasis>``, ``<lang>``, ``<say-as>``: see
+                :mod:`speech.text.ssml`) sets pauses, speed and pitch.
             language: the target language (code or alias).
             speaker: a training speaker's name, or a reference clip (path or ``(wav, rate)``) to clone.
             emotion: an emotion name, or a reference clip whose emotion is copied.
             accent: ``None`` (native) or another language whose accent to use.
-            speed: > 1 speaks faster.
-            emotion_intensity: 0 neutral, 1 as trained, > 1 exaggerated.
+            speed: > 1 speaks faster (0.25 to 4).
+            emotion_intensity: 0 neutral, 1 as trained, > 1 exaggerated (up to 3).
 
         Returns:
             ``(waveform float32, sample_rate)``.
+
+        Raises:
+            OptionError: ``speed`` or ``emotion_intensity`` out of range (or NaN).
         """
         chunks = list(self.stream(text, language, speaker, emotion, accent, speed, emotion_intensity))
         sr = self.audio_config.sample_rate
-        pause = np.zeros(int(sentence_pause * sr), dtype=np.float32)
         pieces: list[np.ndarray] = []
         for i, chunk in enumerate(chunks):
-            if i:
-                pieces.append(pause)
             pieces.append(chunk.audio)
+            if i + 1 < len(chunks):
+                pause_s = sentence_pause if chunk.pause_after_s is None else chunk.pause_after_s
+                pieces.append(np.zeros(int(round(pause_s * sr)), dtype=np.float32))
         return np.concatenate(pieces), sr
 
     def synthesize_batch(
