@@ -13,6 +13,9 @@
 
 - The encoder is built by :func:`speech.asr.encoder.build_encoder`, so an ASR checkpoint's
   ``encoder.*`` weights load one to one (:mod:`speech.slu.transfer`), as do transformers encoders.
+  With ``encoder.kind: whisper`` (:mod:`speech.asr.whisper`) the frozen Whisper weights are not
+  saved: they are restored from the CTranslate2 ``model.bin`` whose sha256 the config records, so
+  a shipped model holds only the head (and the layers that were fine-tuned).
 - Each output slot owns a learned query that first pools the speech states by attention; a small
   Transformer decoder then lets the slots attend to each other and to the speech again (slots
   depend on each other: an object constrains its location).
@@ -44,6 +47,7 @@ from torch import nn
 
 from speech.asr.ctc import CTCHead
 from speech.asr.encoder import EncoderConfig, build_encoder
+from speech.asr.whisper import WhisperSpeechEncoder, load_ct2_weights
 from speech.asr.hf import hf_config_from_dict, read_hf_config
 from speech.asr.tokens import VOCAB_FORMAT, CTCConfig, TextEncoder
 from speech.errors import SpeechError
@@ -105,6 +109,9 @@ class SLUConfig:
     fusion: FusionConfig = field(default_factory=FusionConfig)
     language: str | None = None
     """Language of the training data (informative)."""
+    reject_below: float = 0.0
+    """Intent confidence (product of the slot probabilities) under which a prediction is reported as
+    no intent (``"intent": null``); calibrated on dev (:func:`speech.slu.recipe.calibrate_rejection`)."""
 
 
 @dataclass
@@ -416,6 +423,17 @@ class SLUModel(PretrainedModel):
         return decode_logits(self.config.labels, out.logits, transcripts)
 
     # -- saving -------------------------------------------------------------------------------
+
+    def external_state_keys(self) -> set[str]:
+        """The fixed Whisper weights (restored from their ``model.bin``, sha256 checked), else none."""
+        if isinstance(self.encoder, WhisperSpeechEncoder) and self.config.encoder.whisper.model_sha256:
+            return self.encoder.external_state_keys("encoder.")
+        return set()
+
+    def restore_external_weights(self) -> None:
+        """Load the Whisper encoder from the CTranslate2 folder its config names (sha256 checked)."""
+        if isinstance(self.encoder, WhisperSpeechEncoder) and self.config.encoder.whisper.model_sha256:
+            load_ct2_weights(self.encoder)
 
     def save_pretrained(self, directory: str | os.PathLike[str], extra_files: Mapping[str, str] | None = None) -> Path:
         """Save as :class:`~speech.pretrained.PretrainedMixin` does, plus labels, tokens and tokenizer files."""

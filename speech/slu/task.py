@@ -15,6 +15,10 @@ One task covers every strategy of the transfer study; the YAML picks it::
   (:func:`speech.slu.transfer.load_asr_encoder`); by default the SLU encoder's architecture is taken
   from that model (``init.copy_architecture``), SpecAugment from this config.
 - ``init.source: transformers`` uses a local wav2vec2 / HuBERT / WavLM / Whisper directory.
+- ``model.encoder.kind: whisper``: Whisper's encoder from a CTranslate2 folder (default: the
+  assembled Whisper-base), ``model.encoder.whisper.freeze: all | top_k | none``. Frozen states are
+  cached per waveform (:mod:`speech.asr.whisper`), so a head on a frozen encoder trains in minutes.
+  With ``init.source: slu`` a frozen-encoder model can be continued with another ``freeze``.
 - ``init.source: slu`` continues from a saved SLU model; its label set must equal the data's.
 - Multitask: a CTC head on the shared encoder; tokens from ``tokens_file``, from the ASR model
   (``init.source: asr``), or the shared phoneme inventory (``model.ctc.unit: phoneme``). When the
@@ -44,6 +48,7 @@ from speech.asr.encoder import read_speech_encoder_config
 from speech.asr.model import ASRModel
 from speech.asr.task import WaveformCollate, resolve_ctc_tokens
 from speech.asr.tokens import CTCConfig, TextEncoder
+from speech.asr.whisper import WhisperSpeechEncoder, load_ct2_weights
 from speech.slu.labels import IntentEncoder, LabelSchema, LabelSetMismatchError, cut_intent, load_labels
 from speech.slu.model import SLUConfig, SLUModel, read_text_encoder_config
 from speech.slu.transfer import (
@@ -171,6 +176,12 @@ class SLUTask(Task[SLUTaskConfig]):
                     f"(first: checkpoint, second: data): {'; '.join(saved.labels.differences(data_labels)[:6])}"
                 )
             saved.encoder.specaug = cfg.encoder.specaug
+            if saved.encoder.kind == "whisper" and cfg.encoder.kind == "whisper":
+                # Which layers train is a training choice: a head trained on the frozen encoder
+                # can be continued with its top layers (or all of them) unfrozen.
+                saved.encoder.whisper.freeze = cfg.encoder.whisper.freeze
+                saved.encoder.whisper.top_k = cfg.encoder.whisper.top_k
+                saved.encoder.whisper.cache_mb = cfg.encoder.whisper.cache_mb
             return saved
         if data_labels is not None:
             if (cfg.labels.slots or cfg.labels.multi_label) and cfg.labels.differences(data_labels):
@@ -216,6 +227,8 @@ class SLUTask(Task[SLUTaskConfig]):
             load_asr_encoder(model, c.init.path, include_ctc_head=c.init.include_ctc_head)
         elif c.init.source == "transformers":
             load_transformers_weights(model.encoder, c.init.path)
+        if isinstance(model.encoder, WhisperSpeechEncoder):
+            load_ct2_weights(model.encoder)
         if model.fusion is not None:
             load_text_encoder_weights(model.fusion, self.text_encoder_path())
         return model
