@@ -407,7 +407,8 @@ def score_intelligibility(
         job.result.update(cer=None, wer=None, transcript=None)
     if not judged:
         return
-    assert whisper is not None
+    if whisper is None:  # judged implies a judge; asserts vanish under python -O
+        raise RuntimeError("internal error: a clip marked for the Whisper judge has no judge")
     score = whisper.score(*load_audio(path), job.text, job.language)
     job.result.update(language_detected=score.transcription.language,
                       language_probability=score.transcription.language_probability,
