@@ -104,7 +104,7 @@ def slot_correct(reference: Any, predicted: Any) -> bool:
 
 def score_intents(
     references: Mapping[str, IntentExample],
-    predictions: Mapping[str, Mapping[str, Any]],
+    predictions: Mapping[str, Mapping[str, Any] | None],
 ) -> IntentReport:
     """Score predicted intents against references (pure; both keyed by utterance id).
 
@@ -132,7 +132,7 @@ def score_intents(
     errors = []
     all_right = 0
     for uid, ex in references.items():
-        pred = predictions[uid]
+        pred = predictions[uid] or {}  # None: the model rejected the input
         ok_all = True
         for slot, ref_value in ex.intent.items():
             pred_value = pred.get(slot)
@@ -182,11 +182,13 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def _intent_of(row: Mapping[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+def _intent_of(row: Mapping[str, Any], where: str, allow_null: bool = False) -> tuple[str, dict[str, Any]]:
     uid = row.get("id")
     if uid is None or str(uid) == "":
         raise InputFormatError(f"{where}: no 'id'")
     intent = row.get("intent")
+    if intent is None and allow_null:
+        return str(uid), {}  # a rejected input ("no intent"): every slot counts as wrong
     if not isinstance(intent, dict):
         raise InputFormatError(f"{where}: 'intent' must be an object of slots, got {type(intent).__name__}")
     return str(uid), intent
@@ -208,11 +210,15 @@ def read_reference_jsonl(path: str | Path) -> dict[str, IntentExample]:
 
 
 def read_predictions_jsonl(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Predictions from JSONL lines ``{"id", "intent": {...}}``; duplicate ids fail."""
+    """Predictions from JSONL lines ``{"id", "intent": {...} | null}``; duplicate ids fail.
+
+    ``"intent": null`` is a model's "no intent" (input rejected as noise or non-speech): it is read
+    as an empty intent, so every slot of that utterance counts as wrong.
+    """
     p = Path(path)
     out: dict[str, dict[str, Any]] = {}
     for lineno, row in _read_jsonl(p):
-        uid, intent = _intent_of(row, f"{p}:{lineno}")
+        uid, intent = _intent_of(row, f"{p}:{lineno}", allow_null=True)
         if uid in out:
             raise InputFormatError(f"{p}:{lineno}: duplicate id {uid!r}")
         out[uid] = intent

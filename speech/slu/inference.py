@@ -44,7 +44,8 @@ class IntentPrediction:
 
     Attributes:
         source: the file (None for in-memory audio).
-        intent: slot -> value (multi-label slots as ``<slot>_types`` lists).
+        intent: slot -> value (multi-label slots as ``<slot>_types`` lists); None when the confidence
+            is under the model's ``reject_below`` (``"intent": null`` in JSON).
         confidence: product of the slot confidences (the probability that the whole intent is right,
             if slots were independent).
         slot_confidence: slot -> probability of the predicted value.
@@ -52,7 +53,7 @@ class IntentPrediction:
     """
 
     source: str | None
-    intent: dict[str, Any]
+    intent: dict[str, Any] | None
     confidence: float
     slot_confidence: dict[str, float]
     transcript: str | None = None
@@ -125,7 +126,10 @@ class SLUPredictor:
             if self.transcriber is not None and self.model.fusion is not None:
                 texts = self.transcriber.transcribe(wavs)
             for i, (intent, conf, transcript) in zip(batch, self.model.predict(wavs, texts)):
-                out[i] = IntentPrediction(sources[i], intent, math.prod(conf.values()), conf, transcript)
+                confidence = math.prod(conf.values())
+                # Below the model's calibrated threshold (noise, non-commands) the answer is "no intent".
+                chosen = intent if confidence >= self.model.config.reject_below else None
+                out[i] = IntentPrediction(sources[i], chosen, confidence, conf, transcript)
         return [p for p in out if p is not None]
 
     def predict_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[IntentPrediction]:

@@ -366,10 +366,19 @@ class _AppendingWriter(ExperimentWriter):
 
     def __init__(self, log_dir: str) -> None:
         super().__init__(log_dir)
-        if os.path.isfile(self.metrics_file_path):
+        self._cut_pending = os.path.isfile(self.metrics_file_path)
+        if self._cut_pending:
             # Start from the file's columns, so that new columns rewrite the header over old rows.
             with open(self.metrics_file_path, newline="") as f:
                 self.metrics_keys = sorted(csv.DictReader(f).fieldnames or [])
+
+    def log_metrics(self, metrics_dict: dict[str, Any], step: int | None = None) -> None:
+        # The resumed run's first row names the step it restarts at (Lightning's own counter, so no
+        # guess about when that counter moves): rows the killed run logged from there on go.
+        if self._cut_pending and step is not None:
+            truncate_metrics(Path(self.metrics_file_path), step)
+            self._cut_pending = False
+        super().log_metrics(metrics_dict, step)
 
     def _check_log_dir_exists(self) -> None:
         """Do nothing: a resumed run reuses its log directory on purpose (Lightning would warn)."""
@@ -559,21 +568,16 @@ class _RunFiles(Callback):
     """Writes the run's files once training starts, that is after a resumed checkpoint has loaded.
 
     A resume that fails (another architecture, a corrupt checkpoint) therefore leaves
-    ``config.yaml``, ``run_info.yaml`` and ``metrics.csv`` as the interrupted run left them.
+    ``config.yaml``, ``run_info.yaml`` and ``metrics.csv`` as the interrupted run left them
+    (``metrics.csv`` is cut back only when the resumed run logs its first row).
     """
 
-    def __init__(self, config: TrainConfig, resume_from: Path | None, steps_per_update: int) -> None:
-        self.config, self.resume_from, self.steps_per_update = config, resume_from, steps_per_update
+    def __init__(self, config: TrainConfig, resume_from: Path | None) -> None:
+        self.config, self.resume_from = config, resume_from
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not trainer.is_global_zero:
-            return
-        if self.resume_from is not None:
-            # The CSV's "step" counts batches that stepped (not Lightning's per-optimizer global_step).
-            loop = trainer.fit_loop.epoch_loop
-            step = int(getattr(loop, "_batches_that_stepped", trainer.global_step // self.steps_per_update))
-            truncate_metrics(Path(self.config.exp_dir) / "csv" / "metrics.csv", step)
-        write_run_files(self.config, self.resume_from)
+        if trainer.is_global_zero:
+            write_run_files(self.config, self.resume_from)
 
 
 def prepare_run_dir(config: TrainConfig, write: bool) -> Path | None:
@@ -652,7 +656,7 @@ def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainResul
     seed_everything(config.trainer.seed)  # same initial weights on every rank and every restart
     module = TaskModule(task, config)
     with _quiet_lightning():
-        run_files = _RunFiles(config, resume_from, len(module.optimizer_names))
+        run_files = _RunFiles(config, resume_from)
         trainer, ckpt_callbacks = build_trainer(config, module, run_dir, [run_files, *callbacks])
         if resume_from is not None:
             logger.info("resuming from %s", resume_from)

@@ -153,3 +153,18 @@ def test_model_loading_goes_through_speech_slu(tmp_path: Path, monkeypatch: pyte
     without_loader.load_intent_predictor = loader
     predictor = load_intent_predictor(tmp_path)
     assert predictor(np.zeros(10, dtype=np.float32), 16000) == {"model_dir": str(tmp_path)}
+
+
+def test_a_rejected_prediction_counts_every_slot_wrong(tmp_path: Path) -> None:
+    from speech.eval.intent import read_predictions_jsonl
+
+    pred = _write_jsonl(tmp_path / "pred.jsonl", [{"id": "u1", "intent": None}, {"id": "u2", "intent": REFS["u2"].intent}])
+    preds = read_predictions_jsonl(pred)
+    assert preds["u1"] == {}
+    report = score_intents({k: REFS[k] for k in ("u1", "u2")}, {"u1": None, "u2": REFS["u2"].intent})
+    assert report.accuracy == pytest.approx(0.5)
+    assert all(v == pytest.approx(0.5) for v in report.slot_accuracy.values())
+    with pytest.raises(InputFormatError, match="'intent' must be an object"):
+        from speech.eval.intent import read_reference_jsonl
+
+        read_reference_jsonl(pred)  # a reference must name its intent

@@ -104,3 +104,16 @@ def test_stdout_is_pure_json_in_a_fresh_process(model_dir: Path, tone_corpus: di
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["path"] for r in rows] == [str(f) for f in files]
+
+
+def test_confidence_under_reject_below_gives_no_intent(model_dir: Path, tone_corpus: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    files = wav_files(tone_corpus, 2)
+    plain = SLUPredictor.from_pretrained(model_dir).predict_files(files)
+    assert all(p.intent is not None for p in plain)
+    model = SLUModel.from_pretrained(model_dir)
+    model.config.reject_below = 1.0  # no product of softmax probabilities reaches 1
+    strict = model.save_pretrained(tmp_path / "strict")
+    assert main(["slu", "predict", "--model", str(strict), *map(str, files)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["intent"] for r in rows] == [None, None]
+    assert [r["confidence"] for r in rows] == pytest.approx([p.confidence for p in plain], rel=1e-4)
