@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from speech.options import bounded_float
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``speech dub``."""
@@ -22,12 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--source-text", help="transcript of SOURCE (default: recognised by Whisper-base and printed)")
     p.add_argument("--keep", default="voice,emotion,duration,prosody",
                    help="what to carry over, comma-separated from voice, emotion, duration, prosody (default: all)")
-    p.add_argument("--duration", type=float, help="speech length of the dub in seconds (default: the source's)")
+    p.add_argument("--duration", type=bounded_float(0.1, 600.0),
+                   help="speech length of the dub in seconds (default: the source's)")
     p.add_argument("--speaker", help="training voice when 'voice' is not kept (see speech synth --list)")
     p.add_argument("--emotion", default="neutral", help="emotion when 'emotion' is not kept")
     p.add_argument("--prosody-map", type=Path, help="linear prosody map (.safetensors) for the language pair "
                    "(default: copy the source's profile)")
-    p.add_argument("--strength", type=float, default=1.0, help="scale of the prosody edits (0-2, default 1)")
+    p.add_argument("--strength", type=bounded_float(0.0, 2.0), default=1.0,
+                   help="scale of the prosody edits (0-2, default 1)")
     p.add_argument("--model", type=Path, help="synthesizer directory (default: models/bootstrap-multilingual)")
     p.add_argument("--stats", type=Path, help="prosody z-score statistics JSON (default: the shipped ones)")
     p.add_argument("--plain-output", type=Path, help="also write the plain synthesis here")
@@ -39,17 +43,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``speech dub``: every check runs before anything is written."""
-    from speech.audio.io import save_audio
+    from speech.audio.io import output_format, save_audio
+    from speech.fileio import check_writable_file
     from speech.dub.dubber import DubConfig, Dubber, write_report
     from speech.errors import SpeechError
     from speech.eval.report import format_table
-    from speech.tts.cli import DEFAULT_MODEL
+    from speech.tts.cli import DEFAULT_MODEL, check_clip_file
 
-    for out in (args.output, args.plain_output, args.json):
-        if out is not None and out.is_dir():
-            raise SpeechError(f"{out} is a directory: give a file name for the output")
-    if not args.source.is_file():
-        raise FileNotFoundError(f"source clip not found: {args.source}")
+    # Outputs and the source clip are checked before the model loads, as in speech synth.
+    for out in (args.output, args.plain_output):
+        if out is not None:
+            output_format(out)
+    if args.json is not None:
+        check_writable_file(args.json, "--json")
+    check_clip_file(args.source, "source clip")
     model_dir = args.model or DEFAULT_MODEL
     if not (model_dir / "acoustic").is_dir():
         raise SpeechError(f"no synthesizer at {model_dir}: pass --model DIR (a directory with acoustic/ and symbols.json)")

@@ -17,7 +17,7 @@ from speech.errors import EmptyTextError, SpeechWarning, TextTooLongError
 from speech.text.backends import BACKENDS, G2PBackend
 from speech.text.languages import Language, get_language
 from speech.text.markup import split_language_spans
-from speech.text.normalize import normalize_text, script_fraction, strip_invisible
+from speech.text.normalize import foreign_script_runs, normalize_text, script_fraction, strip_invisible
 from speech.text.phonemes import tidy_ipa
 from speech.text.ssml import looks_like_ssml, ssml_to_text
 
@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 class ScriptMismatchWarning(SpeechWarning):
-    """Text written mostly in a script that its language does not use.
+    """Letters in a script that their language does not use.
 
-    espeak-ng then spells foreign letters one by one, which is rarely what the user wanted.
+    Runs in a script another registered language reads are read in that language (and this is
+    said); letters no registered language reads are spelt one by one by espeak-ng.
     """
 
 
@@ -39,13 +40,11 @@ class FrontendConfig:
         max_chars: longest accepted text, in characters after whitespace folding.
         cache_size: phonemised spans kept in the LRU cache (0 disables it).
         backends: per-language override of the registry's G2P backend, e.g. ``{"cmn": "espeak"}``.
-        min_script_fraction: warn when fewer of the letters than this are in the language's script.
     """
 
     max_chars: int = 2000
     cache_size: int = 8192
     backends: dict[str, str] = field(default_factory=dict)
-    min_script_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_chars <= 0:
@@ -128,24 +127,39 @@ class Frontend:
             )
         spans = []
         for span_lang, span_text in split_language_spans(clean, lang):
-            self._check_script(span_text, span_lang)
-            normalised = normalize_text(span_text, span_lang)
-            if any(c.isalnum() for c in normalised):
-                spans.append((span_lang, normalised))
+            own = []
+            for code, piece in foreign_script_runs(span_text, span_lang):
+                if code is None:
+                    own.append(piece)
+                    piece_lang = span_lang
+                else:
+                    piece_lang = get_language(code)
+                    self._warn(
+                        f"read {piece[:40]!r} as {piece_lang.display_name} ({code}): {span_lang.display_name} "
+                        f"({span_lang.code}) is not written in its letters; tag it as <{code}>...</{code}> "
+                        "(or another language) to choose"
+                    )
+                normalised = normalize_text(piece, piece_lang)
+                if any(c.isalnum() for c in normalised):
+                    spans.append((piece_lang, normalised))
+            self._check_script("".join(own), span_lang)
         if not spans:
             raise EmptyTextError(f"nothing to say in {text!r}: the text is empty or only punctuation")
         return spans
 
     def _check_script(self, text: str, language: Language) -> None:
-        fraction = script_fraction(text, language)
-        if fraction < self.config.min_script_fraction:
-            msg = (
-                f"only {fraction:.0%} of the letters in {text[:40]!r} are in the "
-                f"{'/'.join(language.scripts)} script of {language.display_name} ({language.code}); "
-                "espeak-ng will spell the others letter by letter. Is the language right?"
+        # Only letters of scripts no registered language reads are left here (the rest were split
+        # off by foreign_script_runs).
+        if script_fraction(text, language) < 1.0:
+            self._warn(
+                f"{text.strip()[:40]!r} holds letters in a script that none of the supported languages "
+                f"reads; espeak-ng will spell them letter by letter in {language.display_name} ({language.code})"
             )
-            logger.warning(msg)
-            warnings.warn(msg, ScriptMismatchWarning, stacklevel=4)
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        logger.warning(message)
+        warnings.warn(message, ScriptMismatchWarning, stacklevel=5)
 
     def phonemize(self, text: str, language: str | Language) -> list[PhonemeSpan]:
         """Phonemise one text; inline ``<code>...</code>`` spans use their own language."""

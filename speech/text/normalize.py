@@ -235,6 +235,77 @@ def script_fraction(text: str, language: Language) -> float:
     return len(_letters_of(language.scripts).findall(text)) / total
 
 
+#: The language that reads a run of letters written in a script its span's language does not use.
+#: espeak-ng would otherwise spell such letters one by one ("你好" -> "Chinese letter, Chinese letter").
+SCRIPT_READERS: dict[str, str] = {
+    "Latin": "en-us", "Cyrillic": "ru", "Greek": "el", "Arabic": "ar", "Hebrew": "he",
+    "Devanagari": "hi", "Telugu": "te", "Tamil": "ta", "Bengali": "bn", "Han": "cmn",
+    "Hiragana": "ja", "Katakana": "ja", "Hangul": "ko",
+}
+_KANA = {"Hiragana", "Katakana"}
+# Between two letters of one run: spaces, combining marks, apostrophes, hyphens, the kana length
+# and middle dots.
+_RUN_GAP = regex.compile(r"[\s\p{M}'\-ー・]*")
+
+
+_SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in SCRIPT_READERS}
+
+
+def _script_of(ch: str) -> str | None:
+    return next((name for name, pattern in _SCRIPT_RES.items() if pattern.match(ch)), None)
+
+
+def foreign_script_runs(text: str, language: Language) -> list[tuple[str | None, str]]:
+    """Cut ``text`` where it changes into a script that ``language`` is not written in.
+
+    Each foreign run is paired with the code of the language that reads it (:data:`SCRIPT_READERS`;
+    Han next to kana is Japanese), everything else with ``None`` (the span's own language). Runs
+    of a script no registered language reads stay with ``None``.
+
+    Example:
+        >>> from speech.text.languages import get_language
+        >>> foreign_script_runs("I said 你好 today", get_language("en"))
+        [(None, 'I said '), ('cmn', '你好'), (None, ' today')]
+    """
+    foreign = _foreign_letters(language.scripts)
+    if (text.isascii() and "Latn" in language.scripts) or foreign.search(text) is None:
+        return [(None, text)]
+    out: list[tuple[str | None, str]] = []
+    pos = 0
+    while (m := foreign.search(text, pos)) is not None:
+        script = _script_of(m.group(0))
+        if script is None:  # a script nobody here reads: leave it to the span's language
+            out.append((None, text[pos : m.end()]))
+            pos = m.end()
+            continue
+        scripts = {script} | (_KANA | {"Han"} if script in _KANA or script == "Han" else set())
+        end = m.end()
+        while True:
+            gap = _RUN_GAP.match(text, end)
+            nxt = gap.end() if gap else end
+            if nxt < len(text) and text[nxt].isalpha() and _script_of(text[nxt]) in scripts:
+                end = nxt + 1
+            else:
+                break
+        run = text[m.start() : end]
+        kana = any(_script_of(c) in _KANA for c in run)
+        code = "ja" if kana else SCRIPT_READERS[script]
+        if m.start() > pos:
+            out.append((None, text[pos : m.start()]))
+        out.append((code, run))
+        pos = end
+    if pos < len(text):
+        out.append((None, text[pos:]))
+    # Merge neighbouring pieces of the span's own language.
+    merged: list[tuple[str | None, str]] = []
+    for code, piece in out:
+        if merged and merged[-1][0] is None and code is None:
+            merged[-1] = (None, merged[-1][1] + piece)
+        else:
+            merged.append((code, piece))
+    return merged
+
+
 def normalize_text(text: str, language: Language) -> str:
     """Normalise ``text`` for G2P in ``language`` (see the module docstring for the steps).
 

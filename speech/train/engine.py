@@ -429,6 +429,24 @@ def _wants_ddp(cfg: TrainConfig, accelerator: str) -> bool:
     return t.devices > 1
 
 
+def check_trainer_settings(config: TrainConfig) -> str:
+    """Refuse trainer settings that cannot run (before anything is written); return the accelerator.
+
+    Raises:
+        ConfigError: a count under 1, or a precision the device cannot run.
+    """
+    t = config.trainer
+    for key in ("max_steps", "accumulate_grad_batches", "val_every_n_steps", "log_every_n_steps"):
+        if getattr(t, key) < 1:
+            raise ConfigError(f"trainer.{key} must be >= 1, got {getattr(t, key)}")
+    if config.checkpoint.every_n_steps < 1:
+        raise ConfigError(f"checkpoint.every_n_steps must be >= 1, got {config.checkpoint.every_n_steps}")
+    accelerator = _resolve_accelerator(config)
+    if accelerator == "cpu" and t.precision == "16-mixed":
+        raise ConfigError("trainer.precision=16-mixed needs a GPU; on CPU use bf16-mixed or 32-true")
+    return accelerator
+
+
 def build_trainer(
     config: TrainConfig, module: TaskModule, run_dir: Path, extra_callbacks: Sequence[Callback] = ()
 ) -> tuple[pl.Trainer, list[Any]]:
@@ -438,14 +456,7 @@ def build_trainer(
         ConfigError: a precision the device cannot run, or settings that contradict each other.
     """
     t = config.trainer
-    accelerator = _resolve_accelerator(config)
-    if accelerator == "cpu" and t.precision == "16-mixed":
-        raise ConfigError("trainer.precision=16-mixed needs a GPU; on CPU use bf16-mixed or 32-true")
-    for key in ("max_steps", "accumulate_grad_batches", "val_every_n_steps", "log_every_n_steps"):
-        if getattr(t, key) < 1:
-            raise ConfigError(f"trainer.{key} must be >= 1, got {getattr(t, key)}")
-    if config.checkpoint.every_n_steps < 1:
-        raise ConfigError(f"checkpoint.every_n_steps must be >= 1, got {config.checkpoint.every_n_steps}")
+    accelerator = check_trainer_settings(config)
     torch.set_float32_matmul_precision(t.matmul_precision)
 
     n_opt = len(module.optimizer_names)
@@ -649,12 +660,14 @@ def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainResul
         DataPathError: a cut manifest is missing.
         ConfigError, RunDirectoryError, ModelTypeMismatchError: see the messages.
     """
+    # Everything that can be checked is checked before the run directory is made.
     check_data_paths(config)
-    run_dir = Path(config.exp_dir)
-    resume_from = prepare_run_dir(config, write=_is_env_rank_zero())
+    check_trainer_settings(config)
     task = build_task(config)
     seed_everything(config.trainer.seed)  # same initial weights on every rank and every restart
     module = TaskModule(task, config)
+    run_dir = Path(config.exp_dir)
+    resume_from = prepare_run_dir(config, write=_is_env_rank_zero())
     with _quiet_lightning():
         run_files = _RunFiles(config, resume_from)
         trainer, ckpt_callbacks = build_trainer(config, module, run_dir, [run_files, *callbacks])

@@ -208,7 +208,7 @@ def run_features(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_clip(path: Path, what: str) -> None:
+def check_clip_file(path: Path, what: str) -> None:
     """A reference clip must exist, be audio and hold speech (the demo's check), before the model loads."""
     from speech.audio.io import load_audio
     from speech.audio.speech_check import check_speech
@@ -276,9 +276,9 @@ def run(args: argparse.Namespace) -> int:
             get_language(args.accent)
         lines, outputs = _inputs(args)
         if args.speaker_wav is not None:
-            _check_clip(args.speaker_wav, "speaker reference clip")
+            check_clip_file(args.speaker_wav, "speaker reference clip")
         if args.emotion_wav is not None:
-            _check_clip(args.emotion_wav, "emotion reference clip")
+            check_clip_file(args.emotion_wav, "emotion reference clip")
     synth = Synthesizer.from_pretrained(model_dir, vocoder=args.vocoder)
     if args.list:
         print("languages:", " ".join(synth.languages))

@@ -274,7 +274,14 @@ class Synthesizer:
         for tok in self.tokenizer.encode_batch([p.text for p in pieces], lang):
             unknown = sorted(set(tok.languages) - set(self.languages))
             if unknown:
-                raise UnknownLanguageError(f"inline language {unknown[0]!r} is not supported by this model")
+                raise self._unsupported_span(unknown[0])
+
+    def _unsupported_span(self, code: str) -> UnknownLanguageError:
+        """The error for a stretch of text (an inline tag, or letters of another script) in ``code``."""
+        return UnknownLanguageError(
+            f"part of the text is in {code!r} (an inline tag, or letters of a script read in {code!r}), "
+            f"which this model does not speak; it speaks: {', '.join(self.languages)}"
+        )
 
     def stream(
         self,
@@ -312,7 +319,7 @@ class Synthesizer:
             try:
                 langs = torch.tensor([[index[code] for code in tok.languages]])
             except KeyError as e:
-                raise UnknownLanguageError(f"inline language {e.args[0]!r} is not supported by this model") from e
+                raise self._unsupported_span(e.args[0]) from e
             accent_ids = None if accent_lang is None else torch.full_like(langs, index[accent_lang])
             mel, _ = self.model.infer(
                 torch.tensor([tok.ids]), langs, spk, emo,
@@ -350,7 +357,7 @@ class Synthesizer:
         try:
             langs = torch.tensor([[index[code] for code in tok.languages]])
         except KeyError as e:
-            raise UnknownLanguageError(f"inline language {e.args[0]!r} is not supported by this model") from e
+            raise self._unsupported_span(e.args[0]) from e
         accent_ids = None if accent_lang is None else torch.full_like(langs, index[accent_lang])
         variances = self.model.predict_variances(
             torch.tensor([tok.ids]), langs, spk, emo, accent_languages=accent_ids, emotion_intensity=emotion_intensity

@@ -111,3 +111,7 @@ def test_intent_of_a_command(random_synth_dir, tiny_slu_dir):
     assert 0.0 < out["confidence"] <= 1.0 and "path" not in out
     with pytest.raises(AudioError, match="the command recording: audio is silent"):
         svc.predict_intent((16000, np.zeros(16000, dtype=np.int16)))
+    # Noise gets no intent either (the check speech synth and speech slu predict share).
+    noise = (0.3 * 32767 * np.random.default_rng(0).standard_normal(2 * 16000)).clip(-32767, 32767).astype(np.int16)
+    with pytest.raises(AudioError, match="hardly any voiced sound"):
+        svc.predict_intent((16000, noise))

@@ -121,11 +121,32 @@ def test_text_over_limit():
         fe.phonemize("a" * 21, "en")
 
 
-def test_script_mismatch_warns(frontend, caplog):
+def test_text_in_another_script_is_read_by_a_language_of_that_script(frontend, caplog):
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
-        frontend.phonemize("Привет мир", "en")
+        spans = frontend.phonemize("Привет мир", "en")
+    assert [s.language for s in spans] == ["ru"]
+    assert spans == frontend.phonemize("Привет мир", "ru")
     assert any(issubclass(w.category, ScriptMismatchWarning) for w in caught)
+    assert "as Russian (ru)" in caplog.text and "<ru>" in caplog.text
+
+
+def test_mixed_scripts_become_spans_of_their_languages(frontend):
+    spans = frontend.phonemize("I said 你好 and שלום today", "en")
+    assert [s.language for s in spans] == ["en-us", "cmn", "en-us", "he", "en-us"]
+    assert "Chinese" not in " ".join(s.text for s in spans)
+    assert spans[1].phonemes == frontend.phonemize("你好", "cmn")[0].phonemes
+    # Han next to kana is Japanese; Latin inside Russian is read in English.
+    assert [s.language for s in frontend.phonemize("東京にいきます", "en")] == ["ja"]
+    assert [s.language for s in frontend.phonemize("Я люблю Python", "ru")] == ["ru", "en-us"]
+    # Letters of the language's own scripts stay with it.
+    assert [s.language for s in frontend.phonemize("ünïcödé café", "fr")] == ["fr"]
+
+
+def test_a_script_no_language_reads_is_spelt_with_a_warning(frontend, caplog):
+    with caplog.at_level(logging.WARNING):
+        spans = frontend.phonemize("Say สวัสดี now", "en")
+    assert [s.language for s in spans] == ["en-us"]
     assert "letter by letter" in caplog.text
 
 

@@ -78,3 +78,17 @@ def test_script_fraction():
     assert script_fraction("Привет мир", get_language("en")) == 0.0
     assert script_fraction("123 !", get_language("en")) == 1.0
     assert script_fraction("東京に行きます", get_language("ja")) == 1.0
+
+
+def test_terminal_escapes_and_control_characters_are_breaks_never_words(caplog):
+    import logging
+
+    from speech.text import Tokenizer
+
+    with caplog.at_level(logging.WARNING):
+        assert strip_invisible("\x1b[31mred\x1b[0m alert\x07 hello\x00world") == "red alert hello world"
+    assert "removed 2 terminal escape sequence(s) and 2 control character(s)" in caplog.text
+    tok = Tokenizer()
+    # "[31m" must not be read as "thirty-one m", and a NUL must not glue two words together.
+    assert tok.encode("\x1b[31mred\x1b[0m text", "en").phonemes == tok.encode("red text", "en").phonemes
+    assert tok.encode("hello\x00world", "en").phonemes == tok.encode("hello world", "en").phonemes

@@ -122,9 +122,12 @@ def test_checkpoint_of_another_task_is_refused(make_config: MakeConfig, tmp_path
 
 @pytest.mark.heavy
 def test_changed_architecture_on_resume_is_named(make_config: MakeConfig) -> None:
-    train(make_config("trainer.max_steps=2", "data.valid_cuts=null"))
+    first = train(make_config("trainer.max_steps=2", "data.valid_cuts=null"))
+    kept = {name: (first.run_dir / name).read_bytes() for name in ("config.yaml", "run_info.yaml", "csv/metrics.csv")}
     with pytest.raises(ArchitectureMismatchError, match=r"model\.conv1\.weight: file \(32, 40, 5\) vs model \(8, 40, 5\)"):
         train(make_config("trainer.max_steps=4", "data.valid_cuts=null", "task_conf.model.hidden=8"))
+    # The failed resume leaves the run as it was: its config, run info and loss log untouched.
+    assert {name: (first.run_dir / name).read_bytes() for name in kept} == kept
 
 
 def test_used_run_directory_with_resume_never(make_config: MakeConfig) -> None:

@@ -6,6 +6,7 @@
 #   ./run.sh --smoke                                    # every stage on a few utterances (CI)
 #   ./run.sh --stage 5 --stop-stage 7                   # resume: each stage skips what exists
 #   ./run.sh --stage 5 --stop-stage 5 --seeds 2         # one seed of the grid (run seeds in parallel)
+#   ./run.sh --teacher system                           # the corpora from the system voices (fast)
 #
 # Stages:
 #   1 corpus     speech data bootstrap-slu (and bootstrap-tts unless --tts-corpus is given)
@@ -23,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 stage=1; stop_stage=9; smoke=false; workers=2
-data=data; exp=exp; tts_corpus=""; seeds_opt=""; final_steps=1200
+data=data; exp=exp; tts_corpus=""; seeds_opt=""; final_steps=1200; teacher=natural
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2;;
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
     --tts-corpus) tts_corpus=$2; shift 2;;
     --seeds) seeds_opt=$2; shift 2;;
     --final-steps) final_steps=$2; shift 2;;
+    --teacher) teacher=$2; shift 2;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
@@ -42,7 +44,8 @@ speech=${SPEECH:-speech}
 lang=en-us; fractions="1 0.1 0.01"; seeds="1 2 3"; suffix=""; size=full; slu_langs=""
 variants="scratch asr_same asr_cross multitask fusion combined"
 if $smoke; then
-  suffix=_smoke; size=small; final_steps=6; slu_langs="--langs en es"; fractions="1 0.1"; seeds="1"
+  # The smoke run checks the stages, not the voices: the fast system teacher.
+  suffix=_smoke; size=small; final_steps=6; slu_langs="--langs en es"; fractions="1 0.1"; seeds="1"; teacher=system
   data=${data}_smoke; exp=${exp}_smoke
 fi
 [ -n "$seeds_opt" ] && seeds=$seeds_opt  # e.g. --seeds "3": one seed per process, in parallel
@@ -78,9 +81,9 @@ timed_train() {  # timed_train RUN_DIR ARGS...: speech train (skipped when RUN_D
 }
 
 if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
-  $speech data bootstrap-slu --out "$corpus" --size $size --workers "$workers" $slu_langs --no-progress
+  $speech data bootstrap-slu --out "$corpus" --teacher $teacher --size $size --workers "$workers" $slu_langs --no-progress
   if [ -n "$tts_corpus" ] && [ ! -f "$tts_corpus/bootstrap_tts_supervisions_train.jsonl.gz" ]; then
-    $speech data bootstrap-tts --out "$tts_corpus" --size $size --workers "$workers"
+    $speech data bootstrap-tts --out "$tts_corpus" --teacher $teacher --size $size --workers "$workers"
   fi
 fi
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from speech.options import bounded_int
+
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="output directory (created; a rerun resumes it); required")
@@ -52,7 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "languages (speaker-disjoint train/dev/test), optionally augmented, plus an ASR subset.",
     )
     _add_common(slu)
+    slu.add_argument("--teacher", choices=("natural", "system"), default="natural",
+                     help="natural (default): Kokoro-82M voices and blends for en/es/fr, SVOX Pico and "
+                     "espeak-ng for de; system: espeak-ng, flite and festival voices")
     slu.add_argument("--langs", nargs="+", metavar="LANG", help="command languages (default: en es fr de)")
+    slu.add_argument("--commands-per-speaker", type=bounded_int(1, 10_000), metavar="N",
+                     help="commands each train/dev/test speaker says (default: the size preset's)")
     slu.add_argument("--augment", nargs="+", choices=("noise", "speed", "reverb"), default=(),
                      help="add an augmented copy of each training utterance")
     slu.add_argument("--asr-langs", nargs="+", metavar="LANG",
@@ -102,8 +109,8 @@ def _run_slu(args: argparse.Namespace) -> int:
 
     _require_out(args)
     config = SLUBootstrapConfig(
-        out_dir=args.out, langs=args.langs, size=args.size, seed=args.seed, workers=args.workers,
-        augment=tuple(args.augment), asr_langs=args.asr_langs, asr=not args.no_asr,
+        out_dir=args.out, teacher=args.teacher, langs=args.langs, size=args.size, seed=args.seed,
+        workers=args.workers, commands_per_speaker=args.commands_per_speaker, augment=tuple(args.augment), asr_langs=args.asr_langs, asr=not args.no_asr,
         allow_missing_voices=args.allow_missing_voices, progress=not args.no_progress,
     )
     report = build_slu_corpus(config)
