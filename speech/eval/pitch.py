@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from speech.errors import BackendUnavailableError
+from speech.eval.rapt import rapt as isolated_rapt
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def track_pitch(
     centres = (np.arange(n) + 0.5) * hop_s if centres_s is None else np.asarray(centres_s, dtype=np.float64)
     if tracker == "rapt":
         try:
-            import pysptk
+            import pysptk  # noqa: F401  (the isolated tracker runs it in another process)
         except ImportError as e:
             raise BackendUnavailableError(
                 "the 'rapt' pitch tracker needs the pysptk package: pip install pysptk") from e
@@ -125,7 +126,8 @@ def track_pitch(
         x8 = _to_rate(wav, sample_rate, PITCH_SAMPLE_RATE)
         hop = int(round(RAPT_HOP_S * PITCH_SAMPLE_RATE))
         # SPTK's get_f0 port wants samples on the 16-bit scale, in float32.
-        f0 = pysptk.rapt((x8 * 32768.0).astype(np.float32), PITCH_SAMPLE_RATE, hop, min=fmin, max=fmax, otype="f0")
+        # In a pristine process: SPTK's RAPT keeps state between calls (speech/eval/rapt.py).
+        f0 = isolated_rapt((x8 * 32768.0).astype(np.float32), PITCH_SAMPLE_RATE, hop, fmin, fmax)
         values = np.asarray(f0, dtype=np.float64)
         times = RAPT_FIRST_CENTRE_S + np.arange(len(values)) * RAPT_HOP_S
         values = np.where((values > 0) & np.isfinite(values), values, np.nan)

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from speech.options import BATCH_SIZE_RANGE, bounded_int, device_name
+from speech.options import BATCH_SIZE_RANGE, bounded_float, bounded_int, device_name
 
 #: The model ``speech slu predict`` uses without ``--model`` (trained by recipes/bootstrap/slu).
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "bootstrap-slu"
@@ -122,7 +122,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pk.add_argument("--max-mb", type=float, default=10.0, help="only models at most this large (shippable)")
     pk.add_argument("--out", required=True, type=Path)
     pk.set_defaults(func=run_package)
+
+    cb = sub.add_parser("calibrate", help="fit the statistics that refuse non-commands (novelty)",
+                        description="Measure how far held-out commands lie from the training commands (Mahalanobis "
+                        "distance of the slot vectors) and save the model with those statistics: utterances "
+                        "further than the --quantile of the dev commands get \"intent\": null.")
+    cb.add_argument("--model", required=True, type=Path, help="the trained SLU model")
+    cb.add_argument("--train", required=True, type=Path, help="cuts of the commands it was trained on")
+    cb.add_argument("--dev", required=True, type=Path, help="cuts of held-out commands (sets the threshold)")
+    cb.add_argument("--quantile", type=bounded_float(0.5, 0.9999), default=0.99,
+                    help="share of the dev commands kept as commands (default 0.99)")
+    cb.add_argument("-o", "--output", type=Path, help="where the calibrated model goes (default: --model)")
+    cb.set_defaults(func=run_calibrate)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    """Handler of ``speech slu calibrate``."""
+    from speech.pretrained import MissingCheckpointError
+    from speech.slu.novelty import calibrate
+
+    if not (args.model / "config.yaml").is_file():
+        raise MissingCheckpointError(f"no SLU model at {args.model} (a directory with config.yaml)")
+    for option, path in (("--train", args.train), ("--dev", args.dev)):
+        if not path.is_file():
+            raise FileNotFoundError(f"{option}: cut manifest not found: {path}")
+    out = args.output or args.model
+    model, stats = calibrate(str(args.model), str(args.train), str(args.dev), str(out), args.quantile)
+    print(f"novelty statistics of {model.config.novelty_intents} intents, threshold {stats.threshold:.1f} "
+          f"(the {args.quantile:.2%} quantile of the dev commands) -> {out}")
+    return 0
 
 
 def run_predict(args: argparse.Namespace) -> int:

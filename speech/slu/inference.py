@@ -44,12 +44,15 @@ class IntentPrediction:
 
     Attributes:
         source: the file (None for in-memory audio).
-        intent: slot -> value (multi-label slots as ``<slot>_types`` lists); None when the confidence
-            is under the model's ``reject_below`` (``"intent": null`` in JSON).
+        intent: slot -> value (multi-label slots as ``<slot>_types`` lists); None (``"intent": null``
+            in JSON) when the utterance is unlike every training command (novelty over 1) or its
+            confidence is under the model's ``reject_below``.
         confidence: product of the slot confidences (the probability that the whole intent is right,
             if slots were independent).
         slot_confidence: slot -> probability of the predicted value.
         transcript: the transcript BERT fusion used, or the CTC hypothesis of a multitask model.
+        novelty: distance from the training commands over the calibrated threshold (None when the
+            model holds no novelty statistics; see :mod:`speech.slu.novelty`).
     """
 
     source: str | None
@@ -57,6 +60,7 @@ class IntentPrediction:
     confidence: float
     slot_confidence: dict[str, float]
     transcript: str | None = None
+    novelty: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -67,6 +71,8 @@ class IntentPrediction:
         }
         if self.transcript is not None:
             out["transcript"] = self.transcript
+        if self.novelty is not None:
+            out["novelty"] = round(self.novelty, 4)
         return out
 
 
@@ -125,11 +131,14 @@ class SLUPredictor:
             texts = None
             if self.transcriber is not None and self.model.fusion is not None:
                 texts = self.transcriber.transcribe(wavs)
-            for i, (intent, conf, transcript) in zip(batch, self.model.predict(wavs, texts)):
+            results, novelty = self.model.predict_with_novelty(wavs, texts)
+            for k, (i, (intent, conf, transcript)) in enumerate(zip(batch, results)):
                 confidence = math.prod(conf.values())
-                # Below the model's calibrated threshold (noise, non-commands) the answer is "no intent".
-                chosen = intent if confidence >= self.model.config.reject_below else None
-                out[i] = IntentPrediction(sources[i], chosen, confidence, conf, transcript)
+                new = None if novelty is None else float(novelty[k])
+                # Unlike every training command (speech that is not a command), or under the model's
+                # confidence floor: the answer is "no intent", never a confident guess.
+                rejected = confidence < self.model.config.reject_below or (new is not None and new > 1.0)
+                out[i] = IntentPrediction(sources[i], None if rejected else intent, confidence, conf, transcript, new)
         return [p for p in out if p is not None]
 
     def predict_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[IntentPrediction]:

@@ -53,6 +53,7 @@ from speech.asr.tokens import VOCAB_FORMAT, CTCConfig, TextEncoder
 from speech.errors import SpeechError
 from speech.pretrained import CorruptCheckpointError, MissingCheckpointError, PretrainedModel
 from speech.slu.labels import LabelSchema, labels_to_json
+from speech.slu.novelty import NoveltyStats, novelty_distances
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,12 @@ class SLUConfig:
     """Language of the training data (informative)."""
     reject_below: float = 0.0
     """Intent confidence (product of the slot probabilities) under which a prediction is reported as
-    no intent (``"intent": null``); calibrated on dev (:func:`speech.slu.recipe.calibrate_rejection`)."""
+    no intent (``"intent": null``)."""
+    novelty_intents: int = 0
+    """Training intents whose slot-vector statistics the model holds for rejecting non-commands
+    (:mod:`speech.slu.novelty`; 0: none, fitted by ``speech slu calibrate``)."""
+    novelty_threshold: float = 0.0
+    """Squared Mahalanobis distance over which an utterance is reported as no intent."""
 
 
 @dataclass
@@ -124,6 +130,7 @@ class SLUOutput:
         lens: ``(B,)`` encoder frames.
         gate: ``(B, slots, dim)`` fusion gate values (None without fusion).
         transcripts: the texts fed to BERT (None without fusion).
+        slots: ``(B, slots * dim)`` the slot vectors the heads read (for novelty).
     """
 
     logits: dict[str, torch.Tensor]
@@ -131,6 +138,7 @@ class SLUOutput:
     lens: torch.Tensor
     gate: torch.Tensor | None = None
     transcripts: list[str] | None = None
+    slots: torch.Tensor | None = None
 
 
 def read_text_encoder_config(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -285,6 +293,10 @@ class SLUModel(PretrainedModel):
         self.fusion = TextFusion(config.fusion, d.dim) if config.fusion.enabled else None
         # Training batches seen so far: drives the freeze schedule and survives resume (it is saved).
         self.register_buffer("trained_batches", torch.zeros((), dtype=torch.long))
+        if config.novelty_intents > 0:
+            width = len(self.slot_names) * d.dim
+            self.register_buffer("novelty_means", torch.zeros(config.novelty_intents, width))
+            self.register_buffer("novelty_precision", torch.zeros(width, width))
         self._text: TextEncoder | None = None
 
     # -- properties ---------------------------------------------------------------------------
@@ -385,7 +397,8 @@ class SLUModel(PretrainedModel):
                 texts = [h if s else t for t, h, s in zip(texts, hyps, swap)]
             slots, gate = self.fusion(slots, list(texts))
         logits = {name: self.heads[name](slots[:, i]).float() for i, name in enumerate(self.slot_names)}
-        return SLUOutput(logits, ctc_log_probs, lens, gate, list(texts) if texts is not None else None)
+        return SLUOutput(logits, ctc_log_probs, lens, gate, list(texts) if texts is not None else None,
+                         slots.flatten(1))
 
     def slot_losses(
         self,
@@ -401,7 +414,6 @@ class SLUModel(PretrainedModel):
             out[name] = F.binary_cross_entropy_with_logits(logits[name], targets[name].to(logits[name].dtype))
         return out
 
-    @torch.inference_mode()
     def predict(
         self, waveforms: Sequence[np.ndarray], texts: Sequence[str] | None = None
     ) -> list[tuple[dict[str, Any], dict[str, float], str | None]]:
@@ -410,17 +422,53 @@ class SLUModel(PretrainedModel):
         Returns:
             Per utterance: ``(intent, slot confidence, transcript or None)``.
         """
+        return self.predict_with_novelty(waveforms, texts)[0]
+
+    @torch.inference_mode()
+    def predict_with_novelty(
+        self, waveforms: Sequence[np.ndarray], texts: Sequence[str] | None = None
+    ) -> tuple[list[tuple[dict[str, Any], dict[str, float], str | None]], list[float] | None]:
+        """:meth:`predict`, and each utterance's novelty: its distance from the training commands
+        over the calibrated threshold (over 1: not taken for a command; None without statistics)."""
         from speech.asr.audio import pad_waveforms
 
         if not waveforms:
-            return []
+            return [], None
         device = next(self.parameters()).device
         wav, lens = pad_waveforms(list(waveforms))
         out = self(wav.to(device), lens.to(device), texts=texts)
         transcripts = out.transcripts
         if transcripts is None and out.ctc_log_probs is not None:
             transcripts = self.ctc_transcripts(out.ctc_log_probs, out.lens)
-        return decode_logits(self.config.labels, out.logits, transcripts)
+        novelty = None
+        if self.config.novelty_intents > 0 and out.slots is not None:
+            d = novelty_distances(out.slots.float(), self.novelty_means, self.novelty_precision)
+            novelty = (d / max(self.config.novelty_threshold, 1e-12)).tolist()
+        return decode_logits(self.config.labels, out.logits, transcripts), novelty
+
+    @torch.inference_mode()
+    def slot_vectors(self, waveforms: Sequence[np.ndarray], batch_size: int = 16) -> np.ndarray:
+        """``(N, slots * dim)`` slot vectors of waveforms (what novelty statistics are fitted on)."""
+        from speech.asr.audio import pad_waveforms
+
+        device = next(self.parameters()).device
+        out = []
+        for i in range(0, len(waveforms), batch_size):
+            wav, lens = pad_waveforms(list(waveforms[i : i + batch_size]))
+            slots = self(wav.to(device), lens.to(device)).slots
+            out.append(slots.float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(self.slot_names) * self.config.decoder.dim), np.float32)
+
+    def set_novelty(self, stats: NoveltyStats) -> None:
+        """Install fitted novelty statistics (:func:`speech.slu.novelty.fit_novelty`)."""
+        means = torch.as_tensor(stats.means, dtype=torch.float32)
+        width = len(self.slot_names) * self.config.decoder.dim
+        if means.shape[1] != width or stats.precision.shape != (width, width):
+            raise ValueError(f"novelty statistics of width {means.shape[1]} for slot vectors of width {width}")
+        self.config.novelty_intents = int(means.shape[0])
+        self.config.novelty_threshold = float(stats.threshold)
+        self.register_buffer("novelty_means", means.to(self.queries.device))
+        self.register_buffer("novelty_precision", torch.as_tensor(stats.precision, dtype=torch.float32).to(self.queries.device))
 
     # -- saving -------------------------------------------------------------------------------
 

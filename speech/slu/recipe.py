@@ -185,7 +185,8 @@ def prepare_slu_data(
 ) -> SLUDataPaths:
     """Write the recipe's SLU manifests for one language (see the module docstring).
 
-    Existing files are kept (the step is resumable). Writes ``{train,dev,dev_small,test}_cuts``,
+    Existing files are kept (the step is resumable). Writes ``{train,dev,dev_small,test}_cuts``
+    (and ``test_phrasing_cuts`` when the corpus has that split: test speakers, held-out phrasings),
     ``train_p<percent>_s<seed>_cuts`` per fraction and seed, ``labels.json`` (from the whole
     training set, so every subset's model predicts the same label set) and ``tokens.json``
     (characters of the training transcripts, for multitask CTC).
@@ -194,6 +195,7 @@ def prepare_slu_data(
         RecipeDataError: missing manifests, or no utterance of ``language`` in a split.
     """
     from speech.asr.tokens import build_char_vocabulary, save_vocabulary
+    from speech.data.bootstrap.slu import PHRASING_SPLIT
     from speech.slu.labels import build_label_schema, cut_intent, save_labels
 
     paths = SLUDataPaths(Path(out_dir), language)
@@ -212,6 +214,13 @@ def prepare_slu_data(
         cuts.to_file(target)
         splits[split] = cuts
         logger.info("%s: %d utterances", target, len(cuts))
+    # Test speakers reading phrasings that training never saw (corpora built since that split exists).
+    phrasing = paths.cuts(PHRASING_SPLIT)
+    if not phrasing.is_file() and (Path(corpus_dir) / f"{SLU_CORPUS}_supervisions_{PHRASING_SPLIT}.jsonl.gz").is_file():
+        cuts = corpus_cuts(corpus_dir, SLU_CORPUS, PHRASING_SPLIT, [language])
+        if len(cuts):
+            cuts.to_file(phrasing)
+            logger.info("%s: %d utterances", phrasing, len(cuts))
     if not paths.cuts("dev_small").is_file():
         dev = splits["dev"]
         share = min(1.0, dev_small / max(len(dev), 1))

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "bootstrap" / "slu"
-VARIANTS = ("scratch", "asr_same", "asr_cross", "multitask", "fusion", "combined")
+VARIANTS = ("scratch", "asr_same", "asr_cross", "multitask", "fusion", "combined", "whisper_frozen", "whisper_top2")
 
 
 @pytest.mark.heavy
@@ -54,3 +55,10 @@ def test_smoke_recipe_writes_the_table_and_a_loadable_model(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert set(out["intent"]) == {"action", "object", "location"} and 0.0 <= out["confidence"] <= 1.0
+    # Stage 9's model is calibrated to refuse non-commands: it reports each utterance's novelty.
+    final = exp / "bootstrap-slu-final"
+    assert yaml.safe_load((final / "config.yaml").read_text())["config"]["novelty_intents"] >= 2
+    p = subprocess.run([sys.executable, "-m", "speech.cli", "slu", "predict", "--model", str(final), str(wav)],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads(p.stdout.strip().splitlines()[-1])["novelty"] >= 0.0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lhotse import CutSet, MonoCut, Recording, RecordingSet, SupervisionSegment, SupervisionSet
 from lhotse.audio import AudioSource
+from lhotse.utils import fastcopy
 
 from speech.slu.recipe import RecipeDataError, RunKey, corpus_cuts, percent_label, prepare_asr_cuts, stratified_subset
 
@@ -76,3 +77,26 @@ def test_asr_cuts_filter_languages_over_corpora(tmp_path: Path) -> None:
         prepare_asr_cuts(sources, "train", tmp_path / "none.jsonl.gz", languages=["ja"])
     with pytest.raises(RecipeDataError, match="manifest not found"):
         corpus_cuts(tmp_path, "asrc", "dev")
+
+
+def _write_slu_split(directory: Path, split: str, cuts: CutSet, speaker: str) -> None:
+    recs = [c.recording for c in cuts]
+    sups = [fastcopy(c.supervisions[0], speaker=speaker) for c in cuts]
+    RecordingSet.from_recordings(recs).to_file(directory / f"bootstrap_slu_recordings_{split}.jsonl.gz")
+    SupervisionSet.from_segments(sups).to_file(directory / f"bootstrap_slu_supervisions_{split}.jsonl.gz")
+
+
+def test_prepare_writes_the_heldout_phrasing_split_when_the_corpus_has_it(tmp_path: Path) -> None:
+    from speech.slu.recipe import prepare_slu_data
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for split, n in (("train", (6, 6, 6)), ("dev", (2, 2, 2)), ("test", (2, 2, 2))):
+        _write_slu_split(corpus, split, fake_cuts(n), f"{split}_spk")
+    paths = prepare_slu_data(corpus, tmp_path / "without", "en-us", [1.0], [1])
+    assert not paths.cuts("test_phrasing").exists()
+    _write_slu_split(corpus, "test_phrasing", fake_cuts((1, 2, 3)), "test_spk")
+    paths = prepare_slu_data(corpus, tmp_path / "with", "en-us", [1.0], [1])
+    phrasing = CutSet.from_file(paths.cuts("test_phrasing"))
+    assert len(phrasing) == 6 and {c.supervisions[0].speaker for c in phrasing} == {"test_spk"}
+    assert len(CutSet.from_file(paths.cuts("train"))) == 18

