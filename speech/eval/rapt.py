@@ -77,9 +77,15 @@ class _Server:
     def rapt(self, x: np.ndarray, fs: int, hop: int, fmin: float, fmax: float) -> np.ndarray:
         data = np.ascontiguousarray(x, dtype=np.float32)
         with self.lock:
-            self.stdin.write(_REQUEST.pack(len(data), fs, hop, fmin, fmax) + data.tobytes())
-            (count,) = _COUNT.unpack(self._read(_COUNT.size))
-            return np.frombuffer(self._read(4 * count), dtype=np.float32).copy()
+            try:
+                self.stdin.write(_REQUEST.pack(len(data), fs, hop, fmin, fmax) + data.tobytes())
+                (count,) = _COUNT.unpack(self._read(_COUNT.size))
+                return np.frombuffer(self._read(4 * count), dtype=np.float32).copy()
+            except BaseException:
+                # A half-read answer (an interrupt, a dead child) would shift every later one:
+                # this server goes, and the next call starts a fresh one.
+                self.proc.kill()
+                raise
 
     def _read(self, n: int) -> bytes:
         chunks = []

@@ -45,3 +45,15 @@ def test_track_pitch_is_repeatable_across_other_work() -> None:
     other, osr = load_audio(EXAMPLES / "rms_en.flac")
     track_pitch(other, osr, tracker="rapt", fmin=50.0, fmax=500.0)
     np.testing.assert_array_equal(before, track_pitch(wav, sr, tracker="rapt", fmin=50.0, fmax=500.0))
+
+
+def test_a_server_that_dies_is_replaced() -> None:
+    from speech.eval import rapt as R
+
+    clip = _at_8k(DATA / "fixture_slt.wav")
+    first = rapt(clip, 8000, 40, 50.0, 500.0)
+    server = R._get_server()
+    server.proc.kill()
+    server.proc.wait(timeout=10)
+    np.testing.assert_array_equal(rapt(clip, 8000, 40, 50.0, 500.0), first)
+    assert R._get_server() is not server
