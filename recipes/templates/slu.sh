@@ -16,6 +16,8 @@
 #   --workers N          processes for corpus preparation (default 4)
 #   --asr-model DIR      start the SLU encoder from this saved ASR model (stage 2 checks it; the encoder
 #                        architecture is then the ASR model's). Default: train from scratch.
+#   --encoder whisper    Whisper-base's encoder (frozen, from the assets `speech assets install` assembled)
+#                        instead of the config's own: conf/slu_whisper.yaml (--smoke: slu_whisper_smoke.yaml)
 #   key=value ...        overrides for the SLU training (e.g. trainer.max_steps=2000 task_conf.ctc_weight=0.3)
 #
 # Stages:
@@ -31,11 +33,11 @@ recipe_dir=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=recipes/templates/common.sh
 . "$templates/common.sh"
 
-stage=1; stop_stage=5; smoke=false; workers=4; asr_model=""
+stage=1; stop_stage=5; smoke=false; workers=4; asr_model=""; encoder=own
 corpus_dir=""; data="$recipe_dir/data"; exp="$recipe_dir/exp"; train_overrides=()
 slu_conf=${slu_conf:-conf/slu.yaml}; smoke_conf=${smoke_conf:-conf/slu_smoke.yaml}
 while [ $# -gt 0 ]; do
-  case "$1" in --stage|--stop-stage|--corpus-dir|--data|--exp|--workers|--asr-model) [ $# -ge 2 ] || die "$1 needs a value";; esac
+  case "$1" in --stage|--stop-stage|--corpus-dir|--data|--exp|--workers|--asr-model|--encoder) [ $# -ge 2 ] || die "$1 needs a value";; esac
   case "$1" in
     --stage) stage=$2; shift 2;;
     --stop-stage) stop_stage=$2; shift 2;;
@@ -45,11 +47,19 @@ while [ $# -gt 0 ]; do
     --exp) exp=$(abspath "$2"); shift 2;;
     --workers) workers=$2; shift 2;;
     --asr-model) asr_model=$(abspath "$2"); shift 2;;
+    --encoder) encoder=$2; shift 2;;
     *=*) train_overrides+=("$1"); shift;;
     *) die "unknown option $1 (see the header of $templates/slu.sh)";;
   esac
 done
 cd "$recipe_dir"
+case "$encoder" in
+  own) ;;
+  whisper)
+    [ -z "$asr_model" ] || die "--asr-model and --encoder whisper both choose the encoder: give one of them"
+    slu_conf=conf/slu_whisper.yaml; smoke_conf=conf/slu_whisper_smoke.yaml;;
+  *) die "--encoder must be own or whisper, got '$encoder'";;
+esac
 conf=$slu_conf; splits=("${split_opts[@]}")
 if $smoke; then
   conf=$smoke_conf; splits=("${smoke_split_opts[@]}")

@@ -311,6 +311,35 @@ def test_slu_recipes_run_every_stage(tmp_path: Path) -> None:
     assert re.search(r"holds a 'speech_slu' model, but ASRModel loads 'speech_asr_ctc' models", wrong.stderr), wrong.stderr[-2000:]
 
 
+@pytest.mark.heavy
+def test_slu_recipe_on_the_whisper_encoder(tmp_path: Path) -> None:
+    """``--encoder whisper``: every stage of FSC on Whisper-base's frozen encoder; clear option errors."""
+    from speech.slu.inference import SLUPredictor
+
+    fsc = make_fsc(tmp_path / "fsc" / "src")
+    grow_fsc(fsc)
+    run = run_recipe("fsc/slu", *smoke_args(fsc, tmp_path / "fsc"), "--encoder", "whisper")
+    check(run)
+    exp = tmp_path / "fsc" / "exp_smoke"
+    results = (exp / "RESULTS.md").read_text(encoding="utf-8")
+    assert "Encoder: Whisper-base (frozen)." in results and "slu_whisper_smoke.yaml" in results
+    (test,) = table_rows(results, "| utterances |")
+    assert int(test["utterances"]) == 3 and 0.0 <= float(test["intent accuracy"]) <= 1.0
+    predictor = SLUPredictor.from_pretrained(exp / "slu" / "model")
+    assert predictor.model.config.encoder.kind == "whisper" and predictor.sample_rate == 16000
+    # Only the head is saved: the encoder comes back from the assembled Whisper-base, sha256-checked.
+    assert (exp / "slu" / "model" / "model.safetensors").stat().st_size < 2_000_000
+    wav = next(e.audio for e in fsc.utterances.values() if e.split == "test")
+    (prediction,) = predictor.predict_files([wav])
+    assert set(prediction.intent) == {"action", "object", "location"}
+
+    args = ("--smoke", "--data", tmp_path / "fsc" / "data", "--exp", tmp_path / "fsc" / "exp", "--stage", "3")
+    both = run_recipe("fsc/slu", *args, "--encoder", "whisper", "--asr-model", exp / "slu" / "model")
+    assert both.returncode == 2 and "--asr-model and --encoder whisper both choose the encoder" in both.stderr
+    other = run_recipe("fsc/slu", *args, "--encoder", "wav2vec")
+    assert other.returncode == 2 and "--encoder must be own or whisper, got 'wav2vec'" in other.stderr
+
+
 # --------------------------------------------------------------------------------------------------
 # Stages 1-2 of the other TTS recipes
 

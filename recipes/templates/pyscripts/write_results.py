@@ -170,7 +170,14 @@ def _slu_init(run_config: Path) -> str:
     """Where the SLU encoder started, from the run's saved config."""
     import yaml
 
-    init = (yaml.safe_load(run_config.read_text(encoding="utf-8")).get("task_conf") or {}).get("init") or {}
+    task_conf = yaml.safe_load(run_config.read_text(encoding="utf-8")).get("task_conf") or {}
+    encoder = (task_conf.get("model") or {}).get("encoder") or {}
+    if encoder.get("kind") == "whisper":
+        whisper = encoder.get("whisper") or {}
+        freeze = whisper.get("freeze", "all")
+        how = {"all": "frozen", "none": "fine-tuned"}.get(freeze, f"top {whisper.get('top_k')} layers fine-tuned")
+        return f"Whisper-base ({how})"
+    init = task_conf.get("init") or {}
     source = init.get("source", "scratch")
     return "trained from scratch" if source == "scratch" else f"initialised from the {source} model `{init.get('path')}`"
 
