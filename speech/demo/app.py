@@ -202,6 +202,9 @@ def build_app(
         @_page_errors
         def predict(audio: str | None) -> tuple[str, dict[str, Any]]:
             out = svc.predict_intent(audio)
+            if out["intent"] is None:
+                # The model's novelty check (or confidence floor): speech, but none of its commands.
+                return "**No command recognised**: this sounds like none of the commands the model knows.", out
             slots = " · ".join(f"{k}: **{v}**" for k, v in out["intent"].items())
             return f"{slots} (confidence {out['confidence']:.0%})", out
 

@@ -73,6 +73,10 @@ def test_slu_tab_answers_with_an_intent(client):
     summary, details = client.predict(audio=handle_file(str(EXAMPLES_DIR / "kal_command.flac")), api_name="/understand")
     assert details["intent"] == {"action": "activate", "object": "lights", "location": "kitchen"}
     assert 0.5 < details["confidence"] <= 1 and "confidence" in summary
+    # "That was the best concert I have ever been to!": speech, but no command.
+    summary, details = client.predict(audio=handle_file(str(EXAMPLES_DIR / "slt_en_happy.flac")), api_name="/understand")
+    assert details["intent"] is None and details["novelty"] > 1.0
+    assert "No command recognised" in summary
 
 
 def test_no_server_paths_are_exposed_or_served(demo_server, shipped_synth_dir):
