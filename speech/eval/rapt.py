@@ -12,9 +12,10 @@ but never run RAPT:
     client ──request──► child (forked, waiting) ──F0──► client; child exits
                          ▲ server forks the next child as soon as one exits
 
-The child is forked before the request arrives, so a call costs two pipe transfers (about
-0.1 ms for a 3 s clip) on top of RAPT itself. Where ``os.fork`` does not exist the call runs in
-this process, with the history effect.
+The child is forked before the request arrives, so a call costs two pipe transfers and a fork
+on top of RAPT itself: measured here, 6.0 ms per call for a 2.9 s clip against 1.8 ms in process
+(the whole prosody vector stays about 250x real time). Where ``os.fork`` does not exist the call
+runs in this process, with the history effect.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _EOF_STATUS = 3
 
 _SERVER = f"""
 import os, struct, numpy as np, pysptk
-REQUEST, COUNT = struct.Struct("<qiidd"), struct.Struct("<q")
+REQUEST, COUNT = struct.Struct("{_REQUEST.format}"), struct.Struct("{_COUNT.format}")
 def read(n):
     chunks = []
     while n:

@@ -17,7 +17,13 @@ from speech.errors import EmptyTextError, SpeechWarning, TextTooLongError
 from speech.text.backends import BACKENDS, G2PBackend
 from speech.text.languages import Language, get_language
 from speech.text.markup import split_language_spans
-from speech.text.normalize import foreign_script_runs, normalize_text, script_fraction, strip_invisible
+from speech.text.normalize import (
+    foreign_script_runs,
+    has_foreign_letters,
+    normalize_text,
+    script_fraction,
+    strip_invisible,
+)
 from speech.text.phonemes import tidy_ipa
 from speech.text.ssml import looks_like_ssml, ssml_to_text
 
@@ -127,6 +133,11 @@ class Frontend:
             )
         spans = []
         for span_lang, span_text in split_language_spans(clean, lang):
+            if not has_foreign_letters(span_text, span_lang):  # the common case: one search, no splitting
+                normalised = normalize_text(span_text, span_lang)
+                if any(c.isalnum() for c in normalised):
+                    spans.append((span_lang, normalised))
+                continue
             own = []
             for code, piece in foreign_script_runs(span_text, span_lang):
                 if code is None:

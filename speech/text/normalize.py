@@ -255,6 +255,13 @@ def _script_of(ch: str) -> str | None:
     return next((name for name, pattern in _SCRIPT_RES.items() if pattern.match(ch)), None)
 
 
+def has_foreign_letters(text: str, language: Language) -> bool:
+    """Whether ``text`` holds letters outside ``language``'s scripts (one search; usually none)."""
+    if text.isascii() and "Latn" in language.scripts:
+        return False
+    return _foreign_letters(language.scripts).search(text) is not None
+
+
 def foreign_script_runs(text: str, language: Language) -> list[tuple[str | None, str]]:
     """Cut ``text`` where it changes into a script that ``language`` is not written in.
 
@@ -267,9 +274,9 @@ def foreign_script_runs(text: str, language: Language) -> list[tuple[str | None,
         >>> foreign_script_runs("I said 你好 today", get_language("en"))
         [(None, 'I said '), ('cmn', '你好'), (None, ' today')]
     """
-    foreign = _foreign_letters(language.scripts)
-    if (text.isascii() and "Latn" in language.scripts) or foreign.search(text) is None:
+    if not has_foreign_letters(text, language):
         return [(None, text)]
+    foreign = _foreign_letters(language.scripts)
     out: list[tuple[str | None, str]] = []
     pos = 0
     while (m := foreign.search(text, pos)) is not None:
