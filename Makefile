@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo lint test test-fast bench clean
 
 # pip 24.2: newer pips refuse espnet's dependency ci_sdr (its sdist names a git URL in an extra).
+# The dev extra includes train, eval and demo, so this installs everything (`pip install speech`
+# alone is the runtime: synth and slu predict with the shipped models; see README).
 $(STAMP): pyproject.toml constraints.txt scripts/setup-system.sh scripts/debian-packages.txt
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +25,12 @@ DEMO_ARGS ?=
 demo: setup
 	$(BIN)/speech demo $(DEMO_ARGS)
 
-test: setup
+# The lint and type gate first (seconds), then the suite: configured in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 test-fast: setup

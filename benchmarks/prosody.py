@@ -48,7 +48,7 @@ from speech.audio.io import load_audio  # noqa: E402
 from speech.eval import prosody as P  # noqa: E402
 from speech.eval.pitch import TRACKERS, track_pitch  # noqa: E402
 from speech.eval.prosody_parity import load_reference, parity, reference_files  # noqa: E402
-from speech.eval.prosody_toolkit import Departures  # noqa: E402
+from speech.eval.prosody_toolkit import FAITHFUL, Departures  # noqa: E402
 from speech.eval.reference_clips import SENTENCES, Voice, synthesize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def best_time(fn, repeats: int) -> tuple[float, float]:
 
 
 def parity_line(label: str, clips: list[tuple[np.ndarray, int]], reference: np.ndarray,
-                tracker: str = P.DEFAULT_TRACKER, departures: Departures = Departures(),
+                tracker: str = P.DEFAULT_TRACKER, departures: Departures = FAITHFUL,
                 cpps_step_s: float = P.CPPS_STEP_S) -> None:
     vectors = np.stack([P.prosody_vector(P.low_level_tracks(w, sr, tracker=tracker, cpps_step_s=cpps_step_s),
                                          None, departures) for w, sr in clips])
@@ -128,7 +128,7 @@ def parity_section(clips: list[tuple[np.ndarray, int]], reference: np.ndarray, t
         try:
             parity_line(f"tracker {tracker}" + (" (default)" if tracker == P.DEFAULT_TRACKER else ""),
                         clips, reference, tracker=tracker)
-        except Exception as e:  # noqa: BLE001  (a missing optional backend is reported, not fatal)
+        except Exception as e:
             print(f"  tracker {tracker}: not available: {e}")
     if not full:
         return
@@ -181,7 +181,7 @@ def main() -> None:
     for tracker in TRACKERS:
         try:
             track_pitch(clips[0][0], clips[0][1], tracker=tracker)
-        except Exception as e:  # noqa: BLE001  (a missing optional backend is reported, not fatal)
+        except Exception as e:
             print(f"{tracker:8s} not available: {e}")
             continue
         cpu, wall = best_time(lambda t=tracker: [track_pitch(w, sr, tracker=t) for w, sr in clips], args.repeats)

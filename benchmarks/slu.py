@@ -8,7 +8,7 @@ per second, and the time one epoch of the training cuts takes at that speed.
 
 The model is the default ``SLUConfig`` (the bootstrap size: 4-block, 144-dim Conformer) with random
 weights unless ``--model`` names a trained one; the data are spoken commands made with flite
-(:mod:`speech.slu.synthetic`) unless ``--train-cuts`` names a corpus (e.g. the bootstrap SLU
+(:mod:`speech.testing.slu_audio`) unless ``--train-cuts`` names a corpus (e.g. the bootstrap SLU
 corpus), in which case its first ``--num-files`` utterances are used for prediction.
 
 Usage:
@@ -46,8 +46,8 @@ def main() -> None:
     from speech.slu.inference import SLUPredictor
     from speech.slu.labels import labels_from_cuts
     from speech.slu.model import SLUConfig, SLUModel
-    from speech.slu.synthetic import make_command_corpus
     from speech.slu.task import SLUTask, SLUTaskConfig
+    from speech.testing.slu_audio import make_command_corpus
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="trained SLU model directory (default: random default-size model)")

@@ -5,8 +5,8 @@ Reports, per precision: updates/s, utterances/s and seconds of audio per second 
 batch to the end of the next, so data loading and feature extraction count. On a GPU it also
 samples utilisation with ``nvidia-smi`` and reports peak memory.
 
-Without ``--config`` it trains a built-in task on a synthetic tone corpus written to a temp dir
-(``--task tone_classifier`` or ``tone_gan``). With ``--config`` it times that run config (a
+Without ``--config`` it trains a toy task of :mod:`speech.testing.tones` on a synthetic tone corpus
+written to a temp dir (``--task tone_classifier`` or ``tone_gan``). With ``--config`` it times that run config (a
 recipe's TTS or SLU config) with validation and checkpoints turned off.
 
     python benchmarks/train_throughput.py [--task tone_classifier] [--steps 40] [--warmup 5]
@@ -29,10 +29,10 @@ from typing import Any
 import torch
 from lightning.pytorch.callbacks import Callback
 
+from speech.testing.tones import make_tone_corpus
 from speech.train.config import load_config
 from speech.train.data import BatchInfo
 from speech.train.engine import train
-from speech.train.examples.tones import make_tone_corpus
 from speech.train.schema import TrainConfig
 
 
@@ -124,6 +124,13 @@ def run_one(config: TrainConfig, warmup: int) -> dict[str, Any]:
     }
 
 
+#: ``--task`` names of the toy tasks (they are not in the task registry).
+TOY_TASKS: dict[str, str] = {
+    "tone_classifier": "speech.testing.tones:ToneClassifierTask",
+    "tone_gan": "speech.testing.tones:ToneGanTask",
+}
+
+
 def base_config(args: argparse.Namespace, workdir: Path) -> list[str]:
     """Overrides that make a timing run: no validation, no checkpoints in the way."""
     overrides = [
@@ -138,14 +145,19 @@ def base_config(args: argparse.Namespace, workdir: Path) -> list[str]:
     ]
     if args.config is None:
         corpus = make_tone_corpus(workdir / "tones", num_train=args.utterances, num_valid=2, max_duration=args.max_utt_seconds)
-        overrides = [f"task={args.task}", f"data.train_cuts={corpus['train']}", "data.sampler.max_duration=40", *overrides]
+        overrides = [
+            f"task={TOY_TASKS.get(args.task, args.task)}",
+            f"data.train_cuts={corpus['train']}",
+            "data.sampler.max_duration=40",
+            *overrides,
+        ]
     return overrides + list(args.overrides)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=None, help="run config to time (default: a built-in task)")
-    parser.add_argument("--task", default="tone_classifier", help="built-in task when no --config")
+    parser.add_argument("--task", default="tone_classifier", help="toy task (tone_classifier, tone_gan) or module:Class when no --config")
     parser.add_argument("--steps", type=int, default=40, help="timed updates")
     parser.add_argument("--warmup", type=int, default=5, help="untimed first batches")
     parser.add_argument("--precision", nargs="+", default=None, help="default: 32-true, plus bf16-mixed on GPU")

@@ -26,11 +26,11 @@ Systems:
 
 The shipped model may not be trained yet. ``--make-standin DIR`` writes a synthesizer with the
 shipped architecture (``recipes/bootstrap/tts/conf/tts.yaml``: dim 192, the 12 bootstrap languages,
-49 voices) and untrained weights, packaged by ``speech tts-package`` with the vocoder given by
+49 voices) and untrained weights, packaged by ``speech tts package`` with the vocoder given by
 ``--standin-vocoder``: ``untrained`` (default: the generator of
 ``speech/tts/vocoder/configs/bootstrap_cpu.yaml``, random weights), a trained vocoder directory, or
-``none`` (Griffin-Lim only). Compute does not depend on the weights, but audio length does: an untrained duration predictor gives about one frame per
-phoneme. The stand-in's duration output layer is therefore set to a constant
+``none`` (Griffin-Lim only). Compute does not depend on the weights, but audio length does: an
+untrained duration predictor gives about one frame per phoneme. The stand-in's duration output layer is therefore set to a constant
 ``--frames-per-phoneme`` (default 4.5 frames = 52 ms, the rate at which Piper's joe voice speaks the
 sentences below), and RTF is always computed from the audio actually produced.
 
@@ -49,7 +49,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ from typing import Any
 # session gets the same policy (``allow_spinning``). libgomp reads this when torch loads it.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import torch  # noqa: E402
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "models" / "bootstrap-multilingual"
@@ -295,7 +295,7 @@ def make_standin(out_dir: Path, vocoder: str, frames_per_phoneme: float, seed: i
     """Package an untrained synthesizer with the shipped architecture (see the module docstring).
 
     Args:
-        out_dir: the synthesizer directory to write (through ``speech tts-package``).
+        out_dir: the synthesizer directory to write (through ``speech tts package``).
         vocoder: ``"untrained"`` (the shipped vocoder config, random weights), a neural vocoder
             directory to bundle, or ``"none"`` (Griffin-Lim only).
         frames_per_phoneme: the constant duration the stand-in predicts for every symbol.
@@ -333,14 +333,14 @@ def make_standin(out_dir: Path, vocoder: str, frames_per_phoneme: float, seed: i
     with tempfile.TemporaryDirectory() as tmp:
         model.save_pretrained(Path(tmp) / "acoustic")
         symbols = table.save(Path(tmp) / "symbols.json")
-        argv = ["tts-package", "--acoustic", str(Path(tmp) / "acoustic"), "--symbols", str(symbols), "--out", str(out_dir)]
+        argv = ["tts", "package", "--acoustic", str(Path(tmp) / "acoustic"), "--symbols", str(symbols), "--out", str(out_dir)]
         if vocoder == "untrained":
             vocoder = str(untrained_vocoder(Path(tmp) / "vocoder"))
         if vocoder != "none":
             argv += ["--vocoder", vocoder]
         status = speech_main(argv)
     if status != 0:
-        raise SystemExit(f"speech tts-package failed with status {status}")
+        raise SystemExit(f"speech tts package failed with status {status}")
     logger.info("stand-in at %s: %.2f M parameters, dim %d", out_dir, params / 1e6, config.dim)
     return out_dir
 
@@ -432,9 +432,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"model: {result['model']} (acoustic dim {result['acoustic_dim']}, "
           f"{result['acoustic_parameters'] / 1e6:.2f} M parameters); vocoders: {', '.join(result['vocoders'])}")
     piper = result["piper"]
-    print(f"piper: {'piper-tts ' + str(piper['version']) + ', voice ' + Path(piper['voice']).name if piper['measured'] else 'NOT MEASURED: ' + str(piper['note'])}")
+    if piper["measured"]:
+        print(f"piper: piper-tts {piper['version']}, voice {Path(piper['voice']).name}")
+    else:
+        print(f"piper: NOT MEASURED: {piper['note']}")
     print(f"CPU: {result['cpu']} ({result['cpu_count']} cores); load average before {result['load_average_before']}, "
-          f"after {result['load_average_after']}; torch {result['torch']}; OMP_WAIT_POLICY={result['omp_wait_policy']}; median of {args.repeats} after {args.warmup} warm-up\n")
+          f"after {result['load_average_after']}; torch {result['torch']}; OMP_WAIT_POLICY={result['omp_wait_policy']}; "
+          f"median of {args.repeats} after {args.warmup} warm-up\n")
     print(result["table"])
     if args.json:
         from speech.fileio import atomic_write_text

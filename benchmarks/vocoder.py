@@ -14,6 +14,7 @@ Also measured: the mel inversion inside Griffin-Lim alone, the precomputed pseud
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import tempfile
 import time
@@ -62,10 +63,15 @@ def vocoders(models: list[str]) -> dict[str, torch.nn.Module]:
         "griffin-lim 60 it (pinv)": GriffinLimVocoder(GriffinLimConfig(n_iter=60)),
         "griffin-lim 32 it (InverseMelScale)": GriffinLimVocoder(GriffinLimConfig(n_iter=32, inverse="lstsq")),
     }
-    sizes = {"vocos cpu config (256x6)": VocosConfig(dim=256, intermediate_dim=768, num_layers=6), "vocos gpu config (512x8)": VocosConfig(dim=512, intermediate_dim=1536, num_layers=8)}
+    sizes = {
+        "vocos cpu config (256x6)": VocosConfig(dim=256, intermediate_dim=768, num_layers=6),
+        "vocos gpu config (512x8)": VocosConfig(dim=512, intermediate_dim=1536, num_layers=8),
+    }
     for label, vocos in sizes.items():
         out[label] = NeuralVocoder(NeuralVocoderConfig(vocos=vocos))
-    out["hifigan v2-like (espnet, 128 ch)"] = NeuralVocoder(NeuralVocoderConfig(architecture="hifigan", hifigan=HiFiGANConfig(channels=128)))
+    out["hifigan v2-like (espnet, 128 ch)"] = NeuralVocoder(
+        NeuralVocoderConfig(architecture="hifigan", hifigan=HiFiGANConfig(channels=128))
+    )
     for model in models:
         out[f"trained: {model}"] = load_vocoder(model)  # type: ignore[assignment]
     for module in out.values():
@@ -106,7 +112,7 @@ def main() -> None:
         for threads in args.threads:
             torch.set_num_threads(threads)
             with torch.inference_mode():
-                seconds = best_time(lambda: vocoder(mel), args.repeats)
+                seconds = best_time(functools.partial(vocoder, mel), args.repeats)
             rtfs.append(seconds / audio_seconds)
         print(f"{label:40s} {params / 1e6:7.2f}M " + " ".join(f"{r:11.4f}" for r in rtfs))
 

@@ -17,10 +17,22 @@ import warnings
 from collections.abc import Sequence
 
 from speech import __version__
+from speech.assets.shipped import extra_providing
 from speech.errors import SpeechError, SpeechWarning
 
 # Modules that contribute sub-commands, in the order `speech --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("speech.assets.cli", "speech.text.cli", "speech.data.cli", "speech.eval.cli", "speech.asr.cli", "speech.slu.cli", "speech.tts.cli", "speech.tts.vocoder.cli", "speech.train.cli", "speech.demo.cli", "speech.dub.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "speech.assets.cli",
+    "speech.text.cli",
+    "speech.data.cli",
+    "speech.eval.cli",
+    "speech.asr.cli",
+    "speech.slu.cli",
+    "speech.tts.cli",
+    "speech.train.cli",
+    "speech.demo.cli",
+    "speech.dub.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpeechError as e:
         # Errors raised on purpose carry a message for the user; no traceback.
         return _fail(command, str(e))
+    except ModuleNotFoundError as e:
+        # A runtime install (`pip install speech`) lacks the extras' libraries: say which extra.
+        extra = extra_providing(e.name)
+        if extra is None:
+            raise
+        return _fail(command, f"{e.name} is not installed: pip install 'speech[{extra}]' (or run `make setup`)")
     except BrokenPipeError:
         # The reader of our stdout went away (`speech ... | head`): nothing left to tell it.
         devnull = os.open(os.devnull, os.O_WRONLY)

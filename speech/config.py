@@ -9,7 +9,7 @@ into such a tree and refuses anything it cannot type exactly:
   float is expected, nothing else is converted;
 - a field without a default that the YAML does not set is an error.
 
-The registry idea comes from ESPnet's ``ClassChoices``: a YAML pair ``task: tone_classifier`` +
+The registry idea comes from ESPnet's ``ClassChoices``: a YAML pair ``task: asr_ctc`` +
 ``task_conf: {...}`` picks a class by name. Unlike ESPnet, the ``_conf`` block is not free-form
 keyword arguments: it fills the chosen class's ``config_class`` dataclass, with the same checks.
 
@@ -92,7 +92,7 @@ def parse_yaml(text: str, source: str = "<string>") -> Any:
         ConfigError: the text is not valid YAML.
     """
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=_Loader)  # safe: _Loader derives from SafeLoader
     except yaml.YAMLError as e:
         raise ConfigError(f"{source}: not valid YAML: {e}") from e
 

@@ -24,7 +24,7 @@ from speech.errors import OutputError, TextFileError
 try:  # POSIX; elsewhere stale temp files are recognised by age alone
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module does not exist there
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +153,6 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding=encoding)
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
 
 
 def read_text_lines(path: str | os.PathLike[str], what: str = "--file") -> list[tuple[int, str]]:

@@ -49,9 +49,9 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from speech import __version__
+from speech.config import ConfigError, dump_yaml, from_dict, parse_yaml, to_dict
 from speech.errors import SpeechError
 from speech.fileio import atomic_path, atomic_write_text
-from speech.config import ConfigError, dump_yaml, from_dict, parse_yaml, to_dict
 
 logger = logging.getLogger(__name__)
 

@@ -151,6 +151,10 @@ OTHER_CASES = [
     _c("eval-intent-missing-predictions", "1 reference utterances have no prediction: u2", "eval", "intent", "--ref", "@ref.jsonl", "--pred", "@pred.jsonl"),
     _c("eval-intent-intent-not-object", "'intent' must be an object", "eval", "intent", "--ref", "@pred_string.jsonl", "--pred", "@pred.jsonl"),
     _c("eval-tts-missing-list", "nope.jsonl", "eval", "tts", "nope.jsonl"),
+    _c("tts-synth-unknown-language", "unknown language 'xx'", "tts", "synth", "--lang", "xx", "--text", "Hello", *SP),
+    _c("tts-features-configs-without-dir", "--configs needs --config-dir", "tts", "features", "--manifests", "adir", "--out", "feats", "--configs", "@tones.yaml"),
+    _c("tts-evaluate-names-per-model", "give one --name per --model", "tts", "evaluate", "--model", "adir", "--name", "a", "--name", "b", "--manifests", "adir", "--out", "out"),
+    _c("tts-vocoder-resynth-missing-input", "nope.wav", "tts", "vocoder", "resynth", "nope.wav", "-o", "out.wav"),
     _c("train-config-missing", "nope.yaml", "train", "--config", "nope.yaml"),
     _c("train-config-not-yaml", "YAML|mapping", "train", "--config", "@lines_bad.txt"),
     _c("train-exp-dir-is-a-file", "exp_dir=afile is a file, not a directory", "train", "--config", "@tones.yaml", "exp_dir=afile"),
@@ -215,7 +219,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         d / "train.jsonl.gz"
     )
     (d / "tones.yaml").write_text(
-        f"task: tone_classifier\nexp_dir: exp\ndata:\n  train_cuts: {d / 'train.jsonl.gz'}\ntrainer:\n  max_steps: 2\n"
+        "task: speech.testing.tones:ToneClassifierTask\nexp_dir: exp\n"
+        f"data:\n  train_cuts: {d / 'train.jsonl.gz'}\ntrainer:\n  max_steps: 2\n"
     )
     return d
 

@@ -25,7 +25,7 @@ from speech.pretrained import (
     sha256_file,
     write_checksums,
 )
-from speech.train.examples.tones import ToneClassifier, ToneClassifierConfig, ToneGan
+from speech.testing.tones import ToneClassifier, ToneClassifierConfig, ToneGan
 
 
 def _model(hidden: int = 16, seed: int = 0) -> ToneClassifier:

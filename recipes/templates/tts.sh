@@ -25,11 +25,11 @@
 #
 # Stages:
 #   1 prepare    speech data prepare + pyscripts/split_corpus.py   -> data/manifests, data/splits
-#   2 features   speech tts-features (mel, pitch, energy, d-vectors) -> data/feats, exp/configs/*.yaml
+#   2 features   speech tts features (mel, pitch, energy, d-vectors) -> data/feats, exp/configs/*.yaml
 #   3 acoustic   speech train (resumes from exp/tts*/checkpoints/last.ckpt)
-#   4 vocoder    speech vocoder cuts + speech train + speech vocoder export (skipped with --vocoder DIR)
-#   5 package    speech tts-package -> exp/synth*
-#   6 evaluate   speech tts-evaluate + pyscripts/write_results.py -> exp/RESULTS.md (and ./RESULTS.md)
+#   4 vocoder    speech tts vocoder cuts + speech train + speech tts vocoder export (skipped with --vocoder DIR)
+#   5 package    speech tts package -> exp/synth*
+#   6 evaluate   speech tts evaluate + pyscripts/write_results.py -> exp/RESULTS.md (and ./RESULTS.md)
 # shellcheck shell=bash disable=SC2154  # corpus values are set by the sourcing run.sh
 
 templates=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,7 +73,7 @@ check_stage_range 6
 runs=(adv); $ablation && runs+=(noadv)
 if [ "$vocoder" != train ] && [ "$vocoder" != griffin-lim ]; then
   vocoder=$(abspath "$vocoder")
-  [ -f "$vocoder/config.yaml" ] || die "--vocoder $vocoder: no exported vocoder there (expected config.yaml from \`speech vocoder export\`)"
+  [ -f "$vocoder/config.yaml" ] || die "--vocoder $vocoder: no exported vocoder there (expected config.yaml from \`speech tts vocoder export\`)"
 fi
 manifests=$data/manifests; split_dir=$data/splits; feats=$data/feats; configs=$exp/configs
 conf_name=$(basename "$conf")
@@ -88,7 +88,7 @@ fi
 if stage_on 2; then
   require "$split_dir/split_info.json" 1
   log "stage 2: features of train and dev -> $feats"
-  $speech tts-features --manifests "$split_dir" --corpus "$corpus" --splits train dev --out "$feats" \
+  $speech tts features --manifests "$split_dir" --corpus "$corpus" --splits train dev --out "$feats" \
     --configs "$conf" --config-dir "$configs" --workers "$workers"
 fi
 if stage_on 3; then
@@ -105,12 +105,12 @@ if stage_on 4; then
     log "stage 4: vocoder ($vconf) -> $exp/vocoder"
     mkdir -p "$data/vocoder"
     for split in train dev; do
-      $speech vocoder cuts --manifests "$split_dir" --corpus "$corpus" --splits $split \
+      $speech tts vocoder cuts --manifests "$split_dir" --corpus "$corpus" --splits $split \
         -o "$data/vocoder/${split}_cuts.jsonl.gz"
     done
     $speech train --config "$vconf" exp_dir="$exp/vocoder" \
       data.train_cuts="$data/vocoder/train_cuts.jsonl.gz" data.valid_cuts="$data/vocoder/dev_cuts.jsonl.gz"
-    $speech vocoder export "$exp/vocoder/model" -o "$exp/vocoder/export"
+    $speech tts vocoder export "$exp/vocoder/model" -o "$exp/vocoder/export"
   else
     log "stage 4: no vocoder training (--vocoder $vocoder)"
   fi
@@ -125,7 +125,7 @@ if stage_on 5; then
   for run in "${runs[@]}"; do
     require "$exp/tts_$run/model/config.yaml" 3
     log "stage 5: package $exp/synth_$run"
-    $speech tts-package --acoustic "$exp/tts_$run/model" --symbols "$feats/symbols.json" "${voc_args[@]}" \
+    $speech tts package --acoustic "$exp/tts_$run/model" --symbols "$feats/symbols.json" "${voc_args[@]}" \
       --out "$exp/synth_$run"
   done
 fi
@@ -137,7 +137,7 @@ if stage_on 6; then
     eval_args+=(--model "$exp/synth_$run" --name "$name")
   done
   log "stage 6: evaluate on $split_dir (test, heldout)"
-  $speech tts-evaluate "${eval_args[@]}" --manifests "$split_dir" --corpus "$corpus" --per-voice "$per_voice" \
+  $speech tts evaluate "${eval_args[@]}" --manifests "$split_dir" --corpus "$corpus" --per-voice "$per_voice" \
     "${eval_asr[@]}" --out "$exp/eval"
   $python "$templates/pyscripts/write_results.py" tts --title "$corpus_title" --recipe "$recipe_dir" \
     --config "$conf" --splits "$split_dir" --exp "$exp" --out "$exp/RESULTS.md" --runs "${runs[@]}"

@@ -2,7 +2,7 @@
 
 Modules (this package imports nothing heavy by itself):
 
-- :mod:`speech.asr.features`: log-mel / Kaldi fbank front-end, utterance normalisation, SpecAugment;
+- :mod:`speech.asr.frontend`: log-mel / Kaldi fbank front-end, utterance normalisation, SpecAugment;
 - :mod:`speech.asr.encoder`: :class:`~speech.asr.encoder.EncoderConfig` and the encoders shared with SLU;
 - :mod:`speech.asr.tokens`: character vocabularies and phoneme units for CTC;
 - :mod:`speech.asr.ctc`, :mod:`speech.asr.decoding`: CTC head, greedy and prefix beam search;

@@ -1,9 +1,19 @@
 """CTC decoding: greedy (best path) and prefix beam search, as pure functions over log-probabilities.
 
-torchaudio's beam decoder (``torchaudio.models.decoder.ctc_decoder``) needs the optional
-``flashlight-text`` package, which is not a dependency of `speech`; the prefix beam search here
-needs nothing but numpy and is exact for CTC without a language model: it sums the probabilities
-of all alignments of a prefix (ending in blank / not in blank) instead of keeping single paths.
+Why our own beam search and not a library's (measured December 2026, 100 random peaky utterances
+of 99 frames on average, 40 tokens, top-1 probability 0.70; beam 8, 16 tokens per frame):
+
+- ``pyctcdecode`` 0.5 requires ``numpy<2``, so it cannot be installed beside our other
+  dependencies.
+- torchaudio's ``ctc_decoder`` (flashlight's lexicon-free decoder, needs the extra binary package
+  ``flashlight-text``) is 20x faster (1.7 ms against 35 ms per utterance) but merges hypotheses
+  whose language-model state and last token agree; with no language model every state is the same,
+  so different prefixes ending in the same token become one. Its best transcript differed from
+  ours in 21 of 100 utterances, and in all 21 ours had the higher CTC probability (median +0.08
+  nats; never the other way). It also wraps every output in silence tokens. Ours is exact: with
+  a beam as wide as the number of prefixes it returns the sums over all alignments
+  (``tests/asr/test_decoding.py`` checks it against brute force). For decoding with an n-gram
+  language model, torchaudio's decoder with KenLM is the tool to reach for.
 
 Inputs are ``(frames, vocab)`` log-probabilities of one utterance (already cut to its length);
 token 0 is the blank unless told otherwise. Outputs are token ids with blanks and repeats removed.
@@ -54,6 +64,14 @@ def greedy_decode(log_probs: np.ndarray, blank: int = 0) -> list[int]:
     return collapse(np.argmax(log_probs, axis=-1), blank)
 
 
+def _add_log(beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], which: int, value: float) -> None:
+    """Add probability ``exp(value)`` to ``beams[prefix][which]`` (0: ends in blank, 1: non-blank)."""
+    entry = beams.get(prefix)
+    if entry is None:
+        entry = beams[prefix] = [-np.inf, -np.inf]
+    entry[which] = np.logaddexp(entry[which], value)
+
+
 def prefix_beam_search(
     log_probs: np.ndarray,
     beam_size: int = 8,
@@ -92,13 +110,6 @@ def prefix_beam_search(
         else:
             candidates = np.arange(vocab)
         nxt: dict[tuple[int, ...], list[float]] = {}
-
-        def add(prefix: tuple[int, ...], which: int, value: float) -> None:
-            entry = nxt.get(prefix)
-            if entry is None:
-                entry = nxt[prefix] = [neg_inf, neg_inf]
-            entry[which] = np.logaddexp(entry[which], value)
-
         for prefix, (p_b, p_nb) in beams.items():
             total = np.logaddexp(p_b, p_nb)
             last = prefix[-1] if prefix else None
@@ -106,12 +117,12 @@ def prefix_beam_search(
                 c = int(c)
                 p = frame[c]
                 if c == blank:
-                    add(prefix, 0, total + p)
+                    _add_log(nxt, prefix, 0, total + p)
                 elif c == last:
-                    add(prefix, 1, p_nb + p)  # repeat collapses into the same prefix
-                    add(prefix + (c,), 1, p_b + p)  # a blank separated them: a new token
+                    _add_log(nxt, prefix, 1, p_nb + p)  # repeat collapses into the same prefix
+                    _add_log(nxt, prefix + (c,), 1, p_b + p)  # a blank separated them: a new token
                 else:
-                    add(prefix + (c,), 1, total + p)
+                    _add_log(nxt, prefix + (c,), 1, total + p)
         ranked = sorted(nxt.items(), key=lambda kv: np.logaddexp(*kv[1]), reverse=True)
         beams = dict(ranked[:beam_size])
     final = sorted(((list(k), float(np.logaddexp(*v))) for k, v in beams.items()), key=lambda kv: kv[1], reverse=True)

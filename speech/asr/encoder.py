@@ -2,7 +2,7 @@
 
 Two families, chosen by :attr:`EncoderConfig.kind`:
 
-- ``conformer`` / ``transformer``: our filterbank front-end (:mod:`speech.asr.features`) followed by
+- ``conformer`` / ``transformer``: our filterbank front-end (:mod:`speech.asr.frontend`) followed by
   ESPnet's :class:`~espnet2.asr.encoder.conformer_encoder.ConformerEncoder` or
   :class:`~espnet2.asr.encoder.transformer_encoder.TransformerEncoder` with a convolutional
   subsampling input layer (``conv2d``: 4x, ``conv2d6``: 6x, ``conv2d8``: 8x);
@@ -31,7 +31,12 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from speech.asr.features import FeatureConfig, FeatureExtractor, SpecAugment, SpecAugmentConfig
+from speech.asr.frontend import (
+    FeatureConfig,
+    FeatureExtractor,
+    SpecAugment,
+    SpecAugmentConfig,
+)
 from speech.asr.hf import hf_config_from_dict, read_hf_config
 from speech.asr.whisper import WhisperEncoderConfig, WhisperSpeechEncoder
 from speech.compat import import_espnet
@@ -44,7 +49,6 @@ TRANSFORMERS_SPEECH_TYPES: tuple[str, ...] = ("wav2vec2", "hubert", "wavlm", "da
 
 # Frames consumed by each subsampling input layer: (kernel-3 stride-2 conv pairs, last kernel/stride).
 _SUBSAMPLING_MIN_FRAMES = {"conv2d": 7, "conv2d6": 11, "conv2d8": 15}
-_SUBSAMPLING_FACTOR = {"conv2d": 4, "conv2d6": 6, "conv2d8": 8}
 
 
 class EncoderConfigError(SpeechError, ValueError):
@@ -165,9 +169,8 @@ class SpeechEncoder(nn.Module):
                 raise EncoderConfigError(f"encoder.espnet.cnn_module_kernel must be odd, got {e.cnn_module_kernel}")
             # Through speech.compat: espnet prints a Flash Attention notice to stdout on import, which
             # would corrupt the JSON that `speech asr transcribe` / `speech slu predict` print.
-            ConformerEncoder = import_espnet("espnet2.asr.encoder.conformer_encoder").ConformerEncoder  # noqa: N806
-
-            self.encoder = ConformerEncoder(
+            conformer = import_espnet("espnet2.asr.encoder.conformer_encoder")
+            self.encoder = conformer.ConformerEncoder(
                 **common,
                 macaron_style=True,
                 rel_pos_type="latest",
@@ -178,9 +181,8 @@ class SpeechEncoder(nn.Module):
                 cnn_module_kernel=e.cnn_module_kernel,
             )
         else:
-            TransformerEncoder = import_espnet("espnet2.asr.encoder.transformer_encoder").TransformerEncoder  # noqa: N806
-
-            self.encoder = TransformerEncoder(**common)
+            transformer = import_espnet("espnet2.asr.encoder.transformer_encoder")
+            self.encoder = transformer.TransformerEncoder(**common)
         self._valid: torch.Tensor | None = None
         for layer in self.encoder.encoders:
             conv = getattr(getattr(layer, "conv_module", None), "depthwise_conv", None)
@@ -190,10 +192,6 @@ class SpeechEncoder(nn.Module):
     @property
     def output_size(self) -> int:
         return self.config.espnet.output_size
-
-    @property
-    def subsampling_factor(self) -> int:
-        return _SUBSAMPLING_FACTOR[self.config.espnet.subsampling]
 
     def min_samples(self) -> int:
         """Shortest waveform (samples) that yields at least one encoder frame."""
@@ -310,7 +308,8 @@ class TransformersSpeechEncoder(nn.Module):
             frames = torch.div(wav_lens, 160, rounding_mode="floor") + 1  # Whisper: 16 kHz, 10 ms hop
             limit = int(self.model.config.max_source_positions)
             return torch.clamp(torch.div(frames + 1, 2, rounding_mode="floor"), 1, limit)
-        return self.model._get_feat_extract_output_lengths(wav_lens).long()  # noqa: SLF001 - public in practice
+        # Private in name only: every transformers speech model has it, and its trainer calls it.
+        return self.model._get_feat_extract_output_lengths(wav_lens).long()
 
     def forward(self, wav: torch.Tensor, wav_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(B, N)``, ``(B,)`` -> ``(B, T, D)`` states, ``(B,)`` lengths."""

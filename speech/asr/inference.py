@@ -12,7 +12,6 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -93,10 +92,3 @@ class Transcriber:
         """Transcript of one waveform at any rate (the ``speech.eval`` transcriber protocol)."""
         x = prepare_waveform(wav, sample_rate, self.sample_rate, self.config.audio, min_samples=self.model.min_samples())
         return self.transcribe([x])[0]
-
-
-def transcribe_paths(
-    model_dir: str | Path, paths: Sequence[str], config: ASRInferenceConfig | None = None
-) -> list[Transcription]:
-    """One-call helper: load ``model_dir`` and transcribe ``paths``."""
-    return Transcriber.from_pretrained(model_dir, config).transcribe_files(paths)

@@ -348,7 +348,8 @@ def hf_whisper_config(config: WhisperEncoderConfig) -> Any:
         max_source_positions=config.max_source_positions,
         decoder_layers=1, decoder_attention_heads=config.attention_heads, decoder_ffn_dim=config.ffn_dim,
     )
-    hf._attn_implementation = "sdpa"  # noqa: SLF001 - the documented way to pick it without from_pretrained
+    # Private in name only: the documented way to pick the attention without from_pretrained.
+    hf._attn_implementation = "sdpa"
     return hf
 
 

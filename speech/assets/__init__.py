@@ -8,6 +8,9 @@ is an :class:`AssetError` that says to run the set-up.
 
 The folder is ``$SPEECH_ASSETS`` or, by default, ``<sys.prefix>/share/speech`` (inside the
 virtual environment that `make setup` creates, so every checkout gets its own copy).
+
+Our own default models and the demo's clips are not assembled: they ship inside the wheel, and
+:mod:`speech.assets.shipped` finds them.
 """
 
 from __future__ import annotations

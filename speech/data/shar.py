@@ -9,7 +9,7 @@ then carries a few compressed shards instead of a folder tree.
 
 Which fields to store: audio (``recording``) for tasks that compute features on the fly (ASR, SLU,
 vocoder), or the arrays a recipe precomputed (``mel``, ``pitch``, ``energy`` of
-:func:`speech.tts.features.extract_tts_features`) for the synthesizer. By default every data field
+:func:`speech.tts.featurize.extract_tts_features`) for the synthesizer. By default every data field
 the cuts carry is stored; non-array custom values (text, language, a d-vector list) always travel in
 the cut manifests.
 

@@ -189,6 +189,7 @@ def build_app(
         @_page_errors
         def synthesize(ref: str | None, txt: str, lang: str, ref_lang: str | None, acc: str, emo: str,
                        emo_ref: str | None, inten: float, spd: float) -> tuple[Any, ...]:
+            # The ignore below: gradio's radio gives a str, and its choices are the accent Literal's.
             result = svc.synthesize(SynthesisRequest(
                 reference=ref, text=txt, language=lang, reference_language=ref_lang, accent=acc,  # type: ignore[arg-type]
                 emotion=emo, emotion_reference=emo_ref or None, emotion_intensity=float(inten), speed=float(spd),

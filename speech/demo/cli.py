@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from speech.demo.config import DEFAULT_MODEL_DIR, DEFAULT_SLU_MODEL_DIR
+# The shipped models, found from the package (not the working directory), as `speech synth` does.
+from speech.slu.cli import DEFAULT_MODEL_DIR as DEFAULT_SLU_MODEL_DIR
+from speech.tts.cli import DEFAULT_MODEL as DEFAULT_MODEL_DIR
 
 logger = logging.getLogger(__name__)
 

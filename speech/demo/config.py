@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
-
-# The shipped models, found from the package (not the working directory), as `speech synth` does.
-from speech.slu.cli import DEFAULT_MODEL_DIR as DEFAULT_SLU_MODEL_DIR
-from speech.tts.cli import DEFAULT_MODEL as DEFAULT_MODEL_DIR
 
 
 @dataclass(kw_only=True)

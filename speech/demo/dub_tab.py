@@ -84,14 +84,15 @@ def run_dub(service: DemoService, source: AudioInput | None, source_language: st
     dubber = getattr(service, "_dubber", None)
     if dubber is None:
         dubber = Dubber(service.synthesizer)
-        service._dubber = dubber  # type: ignore[attr-defined]
+        service._dubber = dubber  # type: ignore[attr-defined]  # cached on the service, which does not declare it
     result = dubber.dub((wav, sr), clean, target, source_language=source_language or None,
                          source_text=transcript, transcribe=False)
     r = result.report
     summary = "\n".join([
         "| | prosody distance to the source | speaker similarity | speech length / source | emotion recognised |",
         "|---|---|---|---|---|",
-        f"| dub | {r['prosody_distance']['dub']:.2f} | {r['speaker_similarity']['dub']:.3f} | {r['duration_ratio']:.3f} | {r['emotion']['dub']} |",
+        f"| dub | {r['prosody_distance']['dub']:.2f} | {r['speaker_similarity']['dub']:.3f} | "
+        f"{r['duration_ratio']:.3f} | {r['emotion']['dub']} |",
         f"| plain | {r['prosody_distance']['plain']:.2f} | {r['speaker_similarity']['plain']:.3f} | "
         f"{r['duration']['plain_ratio']:.3f} | {r['emotion']['plain']} |",
         "",

@@ -21,10 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from speech.assets.shipped import examples_dir
+
 logger = logging.getLogger(__name__)
 
-#: Where the clips live in a checkout (``demo/examples`` next to the ``speech`` package).
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "demo" / "examples"
+#: Where the clips are: ``$SPEECH_EXAMPLES_DIR``, the installed package's copy, or the checkout's
+#: ``demo/examples`` (:mod:`speech.assets.shipped`).
+EXAMPLES_DIR = examples_dir()
 #: Rate the clips are stored at (GE2E runs at 16 kHz; the synthesizer resamples what it needs).
 CLIP_SAMPLE_RATE = 16000
 
@@ -114,7 +117,7 @@ def command_examples(folder: Path = EXAMPLES_DIR) -> list[list[str]]:
     return [[str(folder / name)] for name in COMMAND_CLIPS if (folder / name).is_file()]
 
 
-def _voice(voice_id: str):  # noqa: ANN202 (returns speech.data.bootstrap.voices.Voice)
+def _voice(voice_id: str):  # -> speech.data.bootstrap.voices.Voice, imported on use
     from speech.data.bootstrap.voices import SLU_EXTRA_VOICES, TTS_VOICES
 
     for voices in (*TTS_VOICES.values(), *SLU_EXTRA_VOICES.values()):

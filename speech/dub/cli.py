@@ -44,10 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Handler of ``speech dub``: every check runs before anything is written."""
     from speech.audio.io import output_format, save_audio
-    from speech.fileio import check_writable_file
-    from speech.dub.dubber import DubConfig, Dubber, write_report
+    from speech.dub.dubber import Dubber, DubConfig, write_report
     from speech.errors import SpeechError
     from speech.eval.report import format_table
+    from speech.fileio import check_writable_file
     from speech.tts.cli import DEFAULT_MODEL, check_clip_file
 
     # Outputs and the source clip are checked before the model loads, as in speech synth.

@@ -140,20 +140,14 @@ def transcribe_source(wav: np.ndarray, sample_rate: int, language: str | None) -
         DubError: the judge is not available.
     """
     try:
-        from speech.eval import whisper
+        from speech.eval.whisper import get_judge
     except ImportError as e:
         raise DubError("no transcript of the source: pass --source-text (the Whisper judge, "
                        "speech.eval.whisper, is not available here)") from e
-    result = whisper.transcribe(wav, sample_rate, language=language)  # type: ignore[attr-defined]
-    if isinstance(result, str):
-        return result.strip(), language
-    text = getattr(result, "text", None)
-    if text is None and isinstance(result, dict):
-        text = result.get("text")
-    found = getattr(result, "language", None) or (result.get("language") if isinstance(result, dict) else None)
-    if not text:
+    heard = get_judge().transcribe(wav, sample_rate, language=language)
+    if not heard.text.strip():
         raise DubError("the Whisper judge heard no words in the source: pass --source-text")
-    return str(text).strip(), found or language
+    return heard.text.strip(), heard.language or language
 
 
 class Dubber:
@@ -277,6 +271,7 @@ class Dubber:
         if "prosody" in keep and cfg.strength > 0:
             s_lang, t_lang = self.stats_language(src_lang), self.stats_language(target)
             profiles["source"] = measure_profile(wav, sr, s_lang, self.stats, "source clip")
+            # plain_wav is set: "prosody" in keep makes need_plain true (mypy cannot see it).
             profiles["plain"] = measure_profile(plain_wav, self.sample_rate, t_lang, self.stats, "plain synthesis")  # type: ignore[arg-type]
             t_stats = self.stats.get(t_lang if t_lang is not None else None)
             target_raw = mapping(profiles["source"].z) * t_stats.std + t_stats.mean
@@ -307,7 +302,7 @@ class Dubber:
             "prosody_map": mapping.name,
             "target_speech_s": target_s,
         }
-        if cfg.report:
+        if cfg.report:  # which makes need_plain true: plain_wav and plain_mel are set
             report.update(self._measure(wav, sr, src_lang, target, dub_wav, dub_mel, plain_wav, plain_mel,  # type: ignore[arg-type]
                                         target_s, profiles))
         report["seconds"] = {"synthesis": synth_s, "total": time.perf_counter() - start}
@@ -357,6 +352,7 @@ class Dubber:
             "duration_ratio": dub_s / target_s,
             "duration": {"target_s": target_s, "dub_s": dub_s, "plain_s": plain_s, "plain_ratio": plain_s / target_s},
             "speaker_similarity": {
+                # speaker_encoder is typed object (imported on first use)
                 "dub": enc.similarity(dub_wav, self.sample_rate, wav, sr),  # type: ignore[attr-defined]
                 "plain": enc.similarity(plain_wav, self.sample_rate, wav, sr),  # type: ignore[attr-defined]
             },

@@ -34,6 +34,7 @@ Every edit is clipped (:class:`SteeringConfig`) so that one odd window cannot wr
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,7 +132,7 @@ class ProsodyMap:
         return Path(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> ProsodyMap:
+    def load(cls, path: str | os.PathLike[str]) -> ProsodyMap:
         """Read a map written by :meth:`save`.
 
         Raises:

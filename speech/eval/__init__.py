@@ -9,8 +9,10 @@ Modules:
   (copy / mean / linear regression), :mod:`~speech.eval.dral` (DRAL corpus reader),
   :mod:`~speech.eval.prosody_plot`; :mod:`~speech.eval.pitch` (pitch trackers).
 - :mod:`speech.eval.intent`: intent accuracy, per-slot accuracy, confusion matrices, per speaker.
-- :mod:`speech.eval.tts`: speaker similarity (:mod:`~speech.eval.speaker`), CER/WER
-  (:mod:`~speech.eval.asr`), MCD with DTW and F0 errors (:mod:`~speech.eval.spectral`), DNSMOS
-  and speaking rate (:mod:`~speech.eval.quality`), duration ratio; tables per language/speaker.
+- :mod:`speech.eval.tts`: the TTS metrics, shared by ``speech eval tts``, ``speech tts evaluate``
+  and ``speech tts vocoder evaluate``: speaker similarity and identification
+  (:mod:`~speech.eval.speaker`), CER/WER (:mod:`~speech.eval.asr`), MCD with DTW and F0 errors
+  (:mod:`~speech.eval.spectral`), DNSMOS and speaking rate (:mod:`~speech.eval.quality`), duration
+  ratio; tables per language/speaker.
 - :mod:`speech.eval.cli`: the ``speech eval`` sub-commands (a thin layer over the above).
 """

@@ -112,9 +112,11 @@ def _add_intent(sub: argparse._SubParsersAction) -> None:
 def _add_tts(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "tts",
-        help="speaker similarity, CER/WER, MCD, F0 errors, DNSMOS, speaking rate",
-        description="Evaluate synthesised clips listed in a CSV/TSV/JSONL (columns synth, reference, text, "
-        "language, speaker, id).",
+        help="score TTS clips you already have: speaker similarity, CER/WER, MCD, F0 errors, DNSMOS, speaking rate",
+        description="Score synthesised clips listed in a CSV/TSV/JSONL (columns synth, reference, text, "
+        "language, speaker, id), from any system: nothing is synthesised. The same metrics "
+        "(speech.eval.tts) score our synthesizers in `speech tts evaluate` and vocoders in "
+        "`speech tts vocoder evaluate`.",
     )
     p.add_argument("list", type=Path, help="clip list")
     p.add_argument("--asr-model", type=Path, help="local transformers CTC or Whisper model directory for CER/WER")

@@ -34,8 +34,9 @@ from speech.eval.errors import InputFormatError, MismatchError
 
 logger = logging.getLogger(__name__)
 
-#: A model: ``predictor(waveform, sample_rate) -> {"action": ..., "object": ..., ...}``.
-IntentPredictor = Callable[[np.ndarray, int], Mapping[str, Any]]
+#: A model: ``predictor(waveform, sample_rate) -> {"action": ..., "object": ..., ...}``, or ``None``
+#: when the model rejects the input as no command it knows (scored as wrong in every slot).
+IntentPredictor = Callable[[np.ndarray, int], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -251,24 +252,24 @@ def predict_intents(
     predictor: IntentPredictor,
     recordings_path: str | Path,
     supervisions_path: str | Path,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, dict[str, Any] | None]:
     """Run ``predictor`` on every supervision segment of a lhotse manifest pair.
 
     Returns:
-        ``{supervision id: predicted intent}``.
+        ``{supervision id: predicted intent}`` (``None`` where the model rejected the input).
     """
     from tqdm import tqdm
 
     from speech.eval.prosody_pairs import load_utterance_audio, utterances_from_manifest
 
     utts = utterances_from_manifest(recordings_path, supervisions_path)
-    out = {}
+    out: dict[str, dict[str, Any] | None] = {}
     for uid, utt in tqdm(utts.items(), desc="predicting intents", unit="utt"):
         wav, sr = load_utterance_audio(utt)
         pred = predictor(wav, sr)
-        if not isinstance(pred, Mapping):
-            raise TypeError(f"intent predictor returned {type(pred).__name__} for {uid}, expected a dict")
-        out[uid] = dict(pred)
+        if pred is not None and not isinstance(pred, Mapping):
+            raise TypeError(f"intent predictor returned {type(pred).__name__} for {uid}, expected a dict or None")
+        out[uid] = None if pred is None else dict(pred)
     return out
 
 
@@ -281,7 +282,7 @@ def load_intent_predictor(model_dir: str | Path) -> IntentPredictor:
         BackendUnavailableError: this installation has no SLU model loader yet.
     """
     try:
-        from speech import slu  # noqa: PLC0415  (optional package, imported on use)
+        from speech import slu  # optional package, imported on use
     except ImportError as e:
         raise BackendUnavailableError(
             "no SLU model support in this installation (speech.slu is missing); "

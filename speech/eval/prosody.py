@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ from speech.eval import prosody_frames as pf
 from speech.eval.errors import UtteranceTooShortError
 from speech.eval.pitch import PitchTracker, toolkit_centres, track_pitch
 from speech.eval.prosody_toolkit import (
+    FAITHFUL,
     MAX_PITCH_HZ,
     WINDOW_BOUNDS,
     Departures,
@@ -252,7 +253,7 @@ def window_means(frames: np.ndarray) -> np.ndarray:
 def prosody_vector(
     tracks: LowLevelTracks,
     profile: SpeakerProfile | None = None,
-    departures: Departures = Departures(),
+    departures: Departures = FAITHFUL,
 ) -> np.ndarray:
     """The 100-dim prosody vector (raw, before z-scoring), in :data:`COLUMNS` order.
 
@@ -321,10 +322,3 @@ def mean_distance(z_a: np.ndarray, z_b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ValueError(f"shape mismatch: {a.shape} vs {b.shape}")
     return float(np.linalg.norm(a - b, axis=1).mean())
-
-
-def speaker_profiles(
-    tracks_by_speaker: Mapping[str, Sequence[LowLevelTracks]],
-) -> dict[str, SpeakerProfile]:
-    """Fit one :class:`SpeakerProfile` per speaker."""
-    return {spk: SpeakerProfile.fit(list(ts)) for spk, ts in tracks_by_speaker.items()}

@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.fft import fft, rfft
+from scipy.fft import rfft
 from scipy.signal import lfilter
 
 #: All frame-level tracks are computed at this rate (the pitch tracker resamples on its own).
@@ -51,7 +51,10 @@ def _mfcc_basis(sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     win = int(round(0.025 * sample_rate))
     n_fft = 1 << int(np.ceil(np.log2(win)))
     f = np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1)
-    mel = lambda hz: 1127.0 * np.log(1.0 + hz / 700.0)  # noqa: E731
+
+    def mel(hz: float) -> float:
+        return 1127.0 * np.log(1.0 + hz / 700.0)
+
     c = 700.0 * np.exp((mel(300.0) + np.arange(22) * (mel(3700.0) - mel(300.0)) / 21) / 1127.0) - 700.0
     bank = np.zeros((20, len(f)))
     for m in range(20):

@@ -293,6 +293,23 @@ def utterances_from_manifest(recordings_path: str | Path, supervisions_path: str
     return out
 
 
+def _pair_side(row: dict[str, Any], name: str, path: Path, i: int, manifest: dict[str, Utterance]) -> Utterance:
+    """The ``source`` or ``target`` utterance of row ``i`` of the pairs file ``path``."""
+    value = row.get(name)
+    if value is None or str(value).strip() == "":
+        raise InputFormatError(f"{path}: row {i} has no '{name}' column value")
+    value = str(value).strip()
+    spk = row.get(f"{name}_speaker") or None
+    lang = _canonical_language(row.get(f"{name}_language"), f"{path} row {i}")
+    if value in manifest:
+        u = manifest[value]
+        return replace(u, speaker=spk or u.speaker, language=lang or u.language)
+    audio = Path(value)
+    if not audio.is_absolute():
+        audio = path.parent / audio
+    return Utterance(id=str(audio), path=audio, speaker=spk, language=lang)
+
+
 def read_pairs(path: str | Path, manifest: dict[str, Utterance] | None = None) -> list[ProsodyPair]:
     """Read a pairs file (see the module docstring).
 
@@ -305,27 +322,13 @@ def read_pairs(path: str | Path, manifest: dict[str, Utterance] | None = None) -
         InputFormatError: a row lacks ``source`` or ``target``, or has a bad language code.
     """
     p = Path(path)
-    base = p.parent
     manifest = manifest or {}
     pairs = []
     for i, row in enumerate(read_rows(p), start=1):
-        def side(name: str) -> Utterance:
-            value = row.get(name)
-            if value is None or str(value).strip() == "":
-                raise InputFormatError(f"{p}: row {i} has no '{name}' column value")
-            value = str(value).strip()
-            spk = row.get(f"{name}_speaker") or None
-            lang = _canonical_language(row.get(f"{name}_language"), f"{p} row {i}")
-            if value in manifest:
-                u = manifest[value]
-                return replace(u, speaker=spk or u.speaker, language=lang or u.language)
-            audio = Path(value)
-            if not audio.is_absolute():
-                audio = base / audio
-            return Utterance(id=str(audio), path=audio, speaker=spk, language=lang)
-
+        source = _pair_side(row, "source", p, i, manifest)
+        target = _pair_side(row, "target", p, i, manifest)
         pair_id = str(row.get("id") or i)
-        pairs.append(ProsodyPair(pair_id, side("source"), side("target"), row.get("group") or None))
+        pairs.append(ProsodyPair(pair_id, source, target, row.get("group") or None))
     if not pairs:
         raise InputFormatError(f"{p}: no pairs")
     return pairs

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -158,7 +159,7 @@ class ProsodyStats:
                    extra=dict(data.get("extra", {})))
 
     @classmethod
-    def load(cls, path: str | Path) -> ProsodyStats:
+    def load(cls, path: str | os.PathLike[str]) -> ProsodyStats:
         """Read a statistics JSON file.
 
         Raises:

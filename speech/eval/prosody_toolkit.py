@@ -99,6 +99,11 @@ class Departures:
         return [k for k, v in self.__dict__.items() if v]
 
 
+# The toolkit's own recipe, no departures: the default wherever departures are taken (frozen, so
+# one shared instance is safe as an argument default).
+FAITHFUL = Departures()
+
+
 def round_half_up(x: float) -> int:
     """MATLAB ``round`` for non-negative values (half away from zero)."""
     return int(math.floor(x + 0.5))
@@ -197,6 +202,14 @@ def _pick(core: np.ndarray, head: int, index: int) -> float:
     """Element ``index`` of ``[zeros(head), core, zeros(...)]`` (0 where it is padding)."""
     j = index - head
     return float(core[j]) if 0 <= j < len(core) else 0.0
+
+
+def _scale_energy(v: float, lo: float, hi: float) -> float:
+    """``windowEnergy``: a window sum scaled by the silence (``lo``) and speech (``hi``) centres."""
+    if hi - lo > 0:
+        return (v - lo) / (hi - lo)
+    # windowEnergy's fallback for a track with no speech/silence contrast
+    return (v - 0.5 * lo) / lo if lo != 0 else v
 
 
 def _window_sums(x: np.ndarray, frames: int) -> np.ndarray:
@@ -317,7 +330,7 @@ def feature_windows(
     cpps: np.ndarray,
     spans: list[tuple[int, int]],
     norm: Normaliser,
-    departures: Departures = Departures(),
+    departures: Departures = FAITHFUL,
 ) -> dict[str, np.ndarray]:
     """The ten features over the windows, as the toolkit's monster row has them.
 
@@ -360,14 +373,10 @@ def feature_windows(
             lo, hi = two_means(sums)
         else:
             lo, hi = frames * norm.energy_low, frames * norm.energy_high
-        if hi - lo > 0:
-            scale = (lambda v: (v - lo) / (hi - lo))
-        else:  # windowEnergy's fallback for a track with no speech/silence contrast
-            scale = (lambda v: (v - 0.5 * lo) / lo if lo != 0 else v)
         if exact:
-            vo = scale(float(np.sum(energy[s:e])))
+            vo = _scale_energy(float(np.sum(energy[s:e])), lo, hi)
         else:
-            vo = scale(_pick(sums, head_sum, centre)) if 0 <= centre - head_sum < len(sums) else 0.0
+            vo = _scale_energy(_pick(sums, head_sum, centre), lo, hi) if 0 <= centre - head_sum < len(sums) else 0.0
         # sr: F - 1 deltas per window, minus the silence centre, over the span.
         offset = 0.0 if d.rate_without_silence_offset else norm.energy_low
         if exact:

@@ -6,20 +6,15 @@ Each voice speaks one language; the sentences mix statements, questions and excl
 that the statistics see falling and rising contours.
 
 Voices need the Debian packages ``flite``, ``festival`` and the ``festvox-*`` voices; a missing
-program raises :class:`~speech.errors.BackendUnavailableError`.
+program or voice raises :class:`~speech.errors.BackendUnavailableError`. The programs are called through
+:func:`speech.data.bootstrap.engines.say`.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from speech.errors import BackendUnavailableError
-from speech.fileio import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -195,44 +190,22 @@ SENTENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _require(program: str) -> str:
-    path = shutil.which(program)
-    if path is None:
-        raise BackendUnavailableError(
-            f"'{program}' is not installed; install the Debian packages flite, festival and festvox-*"
-        )
-    return path
+def synthesize(voice: Voice, text: str, out_path: str | Path) -> Path:
+    """Speak ``text`` with ``voice`` into a 16-bit WAV file at the voice's own rate (written atomically).
 
-
-def synthesize(voice: Voice, text: str, out_path: str | Path, timeout_s: float = 120.0) -> Path:
-    """Speak ``text`` with ``voice`` into a WAV file (written atomically).
+    The engines are :func:`speech.data.bootstrap.engines.say`'s (``speech.data`` is in the same
+    layer as ``speech.eval``), so flite and festival are called in one place.
 
     Raises:
-        BackendUnavailableError: the engine is not installed.
+        BackendUnavailableError: the engine or the voice is not installed.
         RuntimeError: the engine failed or wrote no audio.
+        ValueError: ``voice.engine`` is neither flite nor festival.
     """
-    out = Path(out_path)
-    with atomic_path(out) as tmp:
-        if voice.engine == "flite":
-            cmd = [_require("flite"), "-voice", voice.name, "-t", text, "-o", str(tmp)]
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s)
-        elif voice.engine == "festival":
-            with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
-                f.write(text.encode(voice.encoding))
-                text_file = f.name
-            try:
-                cmd = [_require("text2wave"), "-eval", f"(voice_{voice.name})", text_file, "-o", str(tmp)]
-                proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s)
-            finally:
-                Path(text_file).unlink(missing_ok=True)
-        else:
-            raise ValueError(f"unknown engine {voice.engine!r}; expected 'flite' or 'festival'")
-        if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size <= 44:
-            raise RuntimeError(
-                f"{voice.engine} voice {voice.name} failed on {text!r}: "
-                f"{proc.stderr.decode(errors='replace')[-300:]}"
-            )
-    return out
+    from speech.audio.io import save_audio
+    from speech.data.bootstrap.engines import say
+
+    wav, sample_rate = say(voice.engine, voice.name, text, encoding=voice.encoding)
+    return save_audio(out_path, wav, sample_rate)
 
 
 def synthesize_reference_set(

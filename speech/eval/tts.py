@@ -1,6 +1,26 @@
-"""``speech eval tts``: the metrics users of a TTS toolkit expect, over a list of clips.
+"""The TTS metrics: one module behind every way of evaluating speech synthesis.
 
-Input: a CSV, TSV or JSONL file with one row per synthesised clip:
+Three commands score TTS output, all with the functions of this module:
+
+- ``speech eval tts LIST``: clips you already have (from any system), listed in a file (below);
+- ``speech tts evaluate``: our synthesizers on the bootstrap test sets (in-language,
+  cross-lingual, zero-shot, emotion; :mod:`speech.tts.evaluate` synthesises, then scores here);
+- ``speech tts vocoder evaluate``: copy synthesis of real audio through a vocoder
+  (:mod:`speech.tts.vocoder.copy_synthesis`; the log-mel distances it adds are the vocoder's
+  training losses, :mod:`speech.tts.vocoder.functional`).
+
+The metrics, as pure functions of arrays (or callables) and numbers:
+
+- :func:`spectral_metrics`: MCD with DTW, log-F0 RMSE, GPE, VDE, FFE of a clip against a
+  reference (:mod:`speech.eval.spectral`);
+- :func:`transcription_errors`: CER/WER of an ASR transcript (:mod:`speech.eval.asr`), pooled over
+  clips with :func:`pooled_counts` (total edits / total reference length);
+- :func:`dnsmos_metrics`: DNSMOS P.835 (:mod:`speech.eval.quality`);
+- :func:`duration_ratio`, and speaking rate (:func:`speech.eval.quality.speaking_rate`);
+- speaker similarity: the cosine of GE2E embeddings (:mod:`speech.eval.speaker`), either to one
+  reference clip or, with :func:`speaker_identification`, to the centroids of several voices.
+
+``speech eval tts`` reads a CSV, TSV or JSONL file with one row per synthesised clip:
 
 =============  ==========================================================================
 ``synth``      synthesised audio (path relative to the list file)
@@ -12,11 +32,10 @@ Input: a CSV, TSV or JSONL file with one row per synthesised clip:
 ``id``         optional clip id (default: row number)
 =============  ==========================================================================
 
-Per clip: speaker similarity (resemblyzer GE2E cosine, synth vs reference), CER/WER of the ASR
-transcript of the synth against ``text``, MCD with DTW, log-F0 RMSE, GPE, VDE, FFE
-(:mod:`speech.eval.spectral`), DNSMOS of the synth (:mod:`speech.eval.quality`), speaking
-rate of synth and reference, duration ratio (synth / reference, silence trimmed). Tables
-average per language and per speaker (CER/WER pooled over edits).
+Per clip (:class:`TTSEvaluator`): speaker similarity (synth vs reference), CER/WER of the ASR
+transcript of the synth against ``text``, MCD, log-F0 RMSE, GPE, VDE, FFE, DNSMOS of the synth,
+speaking rate of synth and reference, duration ratio (synth / reference, silence trimmed). Tables
+(:func:`group_table`) average per language and per speaker (CER/WER pooled over edits).
 """
 
 from __future__ import annotations
@@ -24,7 +43,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +73,111 @@ METRICS: tuple[str, ...] = (
     "speaking_rate_ref",
     "duration_ratio",
 )
+
+
+#: The DNSMOS scores a clip gets, under the names tables use.
+DNSMOS_KEYS: dict[str, str] = {"ovrl": "dnsmos_ovrl", "sig": "dnsmos_sig", "bak": "dnsmos_bak"}
+
+#: A quality scorer: ``(waveform, sample_rate) -> {"ovrl", "sig", "bak", ...}``
+#: (:class:`speech.eval.quality.DNSMOS`).
+QualityScorer = Callable[[np.ndarray, int], dict[str, float]]
+
+
+def spectral_metrics(
+    syn: np.ndarray,
+    syn_sr: int,
+    ref: np.ndarray,
+    ref_sr: int,
+    tracker: PitchTracker = "praat",
+    analysis_rate: int = 16000,
+) -> dict[str, float]:
+    """MCD (dB, DTW), log-F0 RMSE, GPE, VDE and FFE of ``syn`` against ``ref``.
+
+    Both signals are analysed at ``analysis_rate`` (:func:`speech.eval.spectral.analyze`); the
+    F0 errors are measured on the MCD's alignment path.
+
+    Raises:
+        ValueError: a signal is too short to analyse.
+    """
+    from speech.eval.spectral import analyze, spectral_scores
+
+    s = spectral_scores(analyze(ref, ref_sr, tracker, analysis_rate), analyze(syn, syn_sr, tracker, analysis_rate))
+    return {"mcd": s.mcd, "logf0_rmse": s.logf0_rmse, "gpe": s.gpe, "vde": s.vde, "ffe": s.ffe}
+
+
+def dnsmos_metrics(scorer: QualityScorer, wav: np.ndarray, sample_rate: int) -> dict[str, float]:
+    """``dnsmos_ovrl``, ``dnsmos_sig`` and ``dnsmos_bak`` of one signal."""
+    scores = scorer(wav, sample_rate)
+    return {name: scores[key] for key, name in DNSMOS_KEYS.items()}
+
+
+def duration_ratio(syn: np.ndarray, syn_sr: int, ref: np.ndarray, ref_sr: int) -> float | None:
+    """Duration of ``syn`` over that of ``ref``, leading and trailing silence trimmed from both
+    (``None`` when the reference is empty)."""
+    from speech.eval.spectral import trim_silence
+
+    ref_dur = len(trim_silence(np.asarray(ref, dtype=np.float64))) / ref_sr
+    syn_dur = len(trim_silence(np.asarray(syn, dtype=np.float64))) / syn_sr
+    return syn_dur / ref_dur if ref_dur > 0 else None
+
+
+def transcription_errors(
+    transcriber: Transcriber, wav: np.ndarray, sample_rate: int, text: str, language: str | None = None
+) -> tuple[str, ErrorCounts]:
+    """The transcript of ``wav`` and its edit counts against ``text`` (CER and WER; ``language``
+    decides whether words are characters, as in Chinese and Japanese)."""
+    transcript = transcriber(wav, sample_rate)
+    return transcript, error_counts(text, transcript, language)
+
+
+def pooled_counts(counts: Sequence[ErrorCounts]) -> ErrorCounts | None:
+    """The edit counts of several clips added up (their pooled CER/WER); ``None`` for no clip."""
+    return sum(counts[1:], counts[0]) if counts else None
+
+
+def centroid(embeddings: dict[str, np.ndarray], exclude: Sequence[str] = ()) -> np.ndarray | None:
+    """The normalised mean of one voice's clip embeddings ``{clip: embedding}`` without the clips in
+    ``exclude`` (``None``: none left)."""
+    left_out = set(exclude)
+    vecs = [v for k, v in embeddings.items() if k not in left_out]
+    if not vecs:
+        return None
+    mean = np.mean(vecs, axis=0)
+    return mean / np.linalg.norm(mean)
+
+
+def speaker_identification(
+    embedding: np.ndarray,
+    target: str,
+    voices: dict[str, dict[str, np.ndarray]],
+    exclude: Sequence[str] = (),
+) -> dict[str, float | None]:
+    """Speaker similarity of one clip to its target voice, against the other voices.
+
+    Args:
+        embedding: the clip's normalised speaker embedding.
+        target: the voice it should have.
+        voices: normalised embeddings of real clips per voice, ``{voice: {clip: embedding}}``.
+        exclude: clips left out of every centroid (the one the voice was cloned from, the real
+            recording of the same sentence): the clip must match the voice, not a recording.
+
+    Returns:
+        ``sim_target`` (cosine to the target's centroid), ``sim_other`` (mean cosine to the other
+        voices' centroids, ``None`` if there are none) and ``speaker_id_correct`` (1.0 when the
+        target is the nearest centroid); empty when the target has no clip left.
+    """
+    own = centroid(voices[target], exclude)
+    if own is None:
+        return {}
+    sims = {target: float(embedding @ own)}
+    for voice, clips in voices.items():
+        if voice != target:
+            c = centroid(clips, exclude)
+            if c is not None:
+                sims[voice] = float(embedding @ c)
+    others = [v for k, v in sims.items() if k != target]
+    return {"sim_target": sims[target], "sim_other": float(np.mean(others)) if others else None,
+            "speaker_id_correct": float(max(sims, key=sims.__getitem__) == target)}
 
 
 @dataclass(frozen=True)
@@ -89,6 +213,15 @@ class TTSItemResult:
         }
 
 
+def _audio_file(list_path: Path, row: int, value: Any) -> Path:
+    """An audio path of the list (relative ones to the list's folder), which must exist."""
+    q = Path(str(value).strip())
+    q = q if q.is_absolute() else list_path.parent / q
+    if not q.is_file():
+        raise FileNotFoundError(f"{list_path}: row {row}: audio file not found: {q}")
+    return q
+
+
 def read_tts_list(path: str | Path) -> list[TTSItem]:
     """Read the clip list (see module docstring); checks that every file exists."""
     p = Path(path)
@@ -98,19 +231,11 @@ def read_tts_list(path: str | Path) -> list[TTSItem]:
         synth = row.get("synth") or row.get("synthesized") or row.get("synthesised")
         if not synth or not str(synth).strip():
             raise InputFormatError(f"{p}: row {i} has no 'synth' column value")
-
-        def resolve(value: Any) -> Path:
-            q = Path(str(value).strip())
-            q = q if q.is_absolute() else p.parent / q
-            if not q.is_file():
-                raise FileNotFoundError(f"{p}: row {i}: audio file not found: {q}")
-            return q
-
         ref = row.get("reference")
         item = TTSItem(
             id=str(row.get("id") or i),
-            synth=resolve(synth),
-            reference=resolve(ref) if ref and str(ref).strip() else None,
+            synth=_audio_file(p, i, synth),
+            reference=_audio_file(p, i, ref) if ref and str(ref).strip() else None,
             text=(str(row["text"]) if row.get("text") not in (None, "") else None),
             language=_canonical_language(row.get("language"), f"{p} row {i}"),
             speaker=(str(row["speaker"]) if row.get("speaker") not in (None, "") else None),
@@ -145,25 +270,34 @@ class TTSEvaluator:
     _dnsmos: Any = field(default=None, repr=False)
 
     def evaluate(self, item: TTSItem) -> TTSItemResult:
+        """The metrics of one listed clip (its audio files are read here)."""
         from speech.audio.io import load_audio
-        from speech.eval.quality import DNSMOS, speaking_rate
-        from speech.eval.spectral import analyze, spectral_scores, trim_silence
 
         syn, syn_sr = load_audio(item.synth)
+        ref, ref_sr = load_audio(item.reference) if item.reference is not None else (None, 0)
+        return self.score(item, syn, syn_sr, ref, ref_sr)
+
+    def score(
+        self, item: TTSItem, syn: np.ndarray, syn_sr: int, ref: np.ndarray | None = None, ref_sr: int = 0
+    ) -> TTSItemResult:
+        """The metrics of one clip given as arrays (``ref``: the reference recording, or ``None``).
+
+        Raises:
+            MismatchError: the clip and its reference cannot be aligned (too short to analyse).
+        """
+        from speech.eval.quality import DNSMOS, speaking_rate
+
         res = TTSItemResult(item, {m: None for m in METRICS})
         m = res.metrics
         m["speaking_rate"] = speaking_rate(syn, syn_sr, self.tracker)
         if self.dnsmos:
             if self._dnsmos is None:
                 self._dnsmos = DNSMOS()
-            mos = self._dnsmos(syn, syn_sr)
-            m["dnsmos_ovrl"], m["dnsmos_sig"], m["dnsmos_bak"] = mos["ovrl"], mos["sig"], mos["bak"]
+            m.update(dnsmos_metrics(self._dnsmos, syn, syn_sr))
         if self.transcriber is not None and item.text:
-            res.transcript = self.transcriber(syn, syn_sr)
-            res.counts = error_counts(item.text, res.transcript)
+            res.transcript, res.counts = transcription_errors(self.transcriber, syn, syn_sr, item.text, item.language)
             m["cer"], m["wer"] = res.counts.cer, res.counts.wer
-        if item.reference is not None:
-            ref, ref_sr = load_audio(item.reference)
+        if ref is not None:
             if self.speaker_similarity:
                 if self._speaker is None:
                     from speech.eval.speaker import SpeakerEncoder
@@ -171,17 +305,11 @@ class TTSEvaluator:
                     self._speaker = SpeakerEncoder()
                 m["speaker_similarity"] = self._speaker.similarity(syn, syn_sr, ref, ref_sr)
             try:
-                s = spectral_scores(
-                    analyze(ref, ref_sr, self.tracker, self.analysis_rate),
-                    analyze(syn, syn_sr, self.tracker, self.analysis_rate),
-                )
+                m.update(spectral_metrics(syn, syn_sr, ref, ref_sr, self.tracker, self.analysis_rate))
             except ValueError as e:
                 raise MismatchError(f"{item.synth} vs {item.reference}: {e}") from e
-            m.update(mcd=s.mcd, logf0_rmse=s.logf0_rmse, gpe=s.gpe, vde=s.vde, ffe=s.ffe)
             m["speaking_rate_ref"] = speaking_rate(ref, ref_sr, self.tracker)
-            ref_dur = len(trim_silence(ref.astype(np.float64))) / ref_sr
-            syn_dur = len(trim_silence(syn.astype(np.float64))) / syn_sr
-            m["duration_ratio"] = syn_dur / ref_dur if ref_dur > 0 else None
+            m["duration_ratio"] = duration_ratio(syn, syn_sr, ref, ref_sr)
         return res
 
     def evaluate_all(self, items: Sequence[TTSItem]) -> list[TTSItemResult]:
@@ -205,12 +333,10 @@ def group_table(results: Sequence[TTSItemResult], by: str) -> list[dict[str, Any
         row: dict[str, Any] = {by: key, "clips": len(rs)}
         for metric in METRICS:
             if metric in ("cer", "wer"):
-                counts = [r.counts for r in rs if r.counts is not None]
-                total = sum(counts[1:], counts[0]) if counts else None
+                total = pooled_counts([r.counts for r in rs if r.counts is not None])
                 row[metric] = None if total is None else (total.cer if metric == "cer" else total.wer)
                 continue
-            vals = [r.metrics.get(metric) for r in rs]
-            vals = [v for v in vals if v is not None and not (isinstance(v, float) and math.isnan(v))]
+            vals = [v for r in rs if (v := r.metrics.get(metric)) is not None and not math.isnan(v)]
             row[metric] = float(np.mean(vals)) if vals else None
         rows.append(row)
     return rows

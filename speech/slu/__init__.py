@@ -7,8 +7,10 @@ Modules (this package imports nothing heavy by itself):
   multitask CTC head, BERT component fusion);
 - :mod:`speech.slu.transfer`: initialisation from ASR checkpoints, transformers encoders, BERT;
 - :mod:`speech.slu.task`: ``task: slu`` for the shared training engine;
-- :mod:`speech.slu.inference`: :class:`~speech.slu.inference.SLUPredictor` (``speech slu predict``);
-- :mod:`speech.slu.synthetic`: a tiny spoken-command corpus spoken by flite, for tests and benchmarks.
+- :mod:`speech.slu.inference`: :class:`~speech.slu.inference.SLUPredictor` (``speech slu predict``).
+
+The transfer study's stages live with its recipe (``recipes/templates/pyscripts/slu_study.py``,
+``slu_table.py``); the spoken-command test corpus is :mod:`speech.testing.slu_audio`.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from speech.asr.audio import AudioCheckConfig, load_checked, prepare_waveform
-from speech.audio.speech_check import COMMAND_CHECK, SpeechCheckConfig, check_speech
 from speech.asr.inference import ASRInferenceConfig, Transcriber, length_sorted_batches
+from speech.audio.speech_check import COMMAND_CHECK, SpeechCheckConfig, check_speech
 from speech.slu.model import FusionInputError, SLUModel
 
 
@@ -166,7 +166,8 @@ class SLUPredictor:
         if self.config.speech_check is not None:
             check_speech(wav, self.sample_rate, self.config.speech_check, what)
 
-    def __call__(self, wav: np.ndarray, sample_rate: int) -> dict[str, Any]:
-        """The intent of one waveform at any rate (``speech.eval.intent.IntentPredictor``)."""
+    def __call__(self, wav: np.ndarray, sample_rate: int) -> dict[str, Any] | None:
+        """The intent of one waveform at any rate (``speech.eval.intent.IntentPredictor``); ``None``
+        when it is not a command the model knows (novelty rejection)."""
         x = prepare_waveform(wav, sample_rate, self.sample_rate, self.config.audio, min_samples=self.model.min_samples())
         return self.predict([x])[0].intent

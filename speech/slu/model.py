@@ -47,9 +47,9 @@ from torch import nn
 
 from speech.asr.ctc import CTCHead
 from speech.asr.encoder import EncoderConfig, build_encoder
-from speech.asr.whisper import WhisperSpeechEncoder, load_ct2_weights
 from speech.asr.hf import hf_config_from_dict, read_hf_config
 from speech.asr.tokens import VOCAB_FORMAT, CTCConfig, TextEncoder
+from speech.asr.whisper import WhisperSpeechEncoder, load_ct2_weights
 from speech.errors import SpeechError
 from speech.pretrained import CorruptCheckpointError, MissingCheckpointError, PretrainedModel
 from speech.slu.labels import LabelSchema, labels_to_json
@@ -202,7 +202,8 @@ class TextFusion(nn.Module):
 
         tok = Tokenizer.from_str(tokenizer_json)
         pad = next((t for t in ("[PAD]", "<pad>") if tok.token_to_id(t) is not None), None)
-        pad_id = tok.token_to_id(pad) if pad is not None else int(self.text_encoder.config.pad_token_id or 0)
+        hf_pad = getattr(getattr(self.text_encoder, "config", None), "pad_token_id", None)
+        pad_id = tok.token_to_id(pad) if pad is not None else int(hf_pad or 0)
         tok.enable_truncation(self.config.max_tokens)
         tok.enable_padding(pad_id=pad_id, pad_token=pad or "[PAD]")
         self._tokenizer = tok
@@ -263,6 +264,10 @@ class SLUModel(PretrainedModel):
 
     model_type = "speech_slu"
     config_class = SLUConfig
+    # Buffers (register_buffer), declared for the type checker.
+    trained_batches: torch.Tensor
+    novelty_means: torch.Tensor
+    novelty_precision: torch.Tensor
 
     def __init__(self, config: SLUConfig) -> None:
         super().__init__(config)

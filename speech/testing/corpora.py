@@ -19,8 +19,6 @@ import functools
 import io
 import json
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,12 +84,11 @@ class CorpusFixture:
 
 @functools.lru_cache(maxsize=128)
 def _flite(text: str, voice: str) -> tuple[np.ndarray, int]:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "say.wav"
-        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(out)], check=True, capture_output=True)
-        wav, sr = sf.read(str(out), dtype="float32")
+    from speech.data.bootstrap.engines import say
+
+    wav, sr = say("flite", voice, text)
     wav.setflags(write=False)  # cached: callers must not modify it
-    return wav, int(sr)
+    return wav, sr
 
 
 def speech_like(text: str, sample_rate: int, seed: int = 0) -> np.ndarray:

@@ -230,7 +230,3 @@ class Frontend:
         self._cache.move_to_end(key)
         while len(self._cache) > self.config.cache_size:
             self._cache.popitem(last=False)
-
-    def clear_cache(self) -> None:
-        """Forget every cached phonemisation."""
-        self._cache.clear()

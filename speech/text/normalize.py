@@ -30,10 +30,10 @@ BREAK_MARKS: tuple[str, ...] = (",", ".", "?", "!")
 _PUNCT_MAP = {
     # full-width and CJK forms
     "，": ",", "、": ",", "。": ".", "？": "?", "！": "!", "：": ",", "；": ",", "．": ".",
-    # pauses
-    ";": ",", ":": ",", "…": ".", "—": ",", "–": ",", "―": ",", "‒": ",",
+    # pauses (in Greek ";" is the question mark: see normalize_text)
+    ":": ",", ";": ",", "…": ".", "—": ",", "–": ",", "―": ",", "‒": ",",
     # Arabic and Greek forms
-    "،": ",", "؛": ",", "؟": "?", ";": "?", "·": ",",
+    "،": ",", "؛": ",", "؟": "?", "·": ",",
     # Devanagari danda
     "।": ".", "॥": ".",
 }
@@ -322,5 +322,8 @@ def normalize_text(text: str, language: Language) -> str:
         'Hello, I have two cats.'
     """
     text = strip_invisible(text)
+    if language.code == "el":
+        # The Greek question mark U+037E is ";" once NFC-normalised: in Greek a ";" asks.
+        text = text.replace(";", "?")
     text = expand_numbers(text, language)
     return normalize_punctuation(text)

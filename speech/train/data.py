@@ -521,7 +521,7 @@ class SharBatchStream(IterableDataset):
         if worker < self._next_index % num_workers:
             # The DataLoader asks worker 0 first; after a resume at batch n, the workers before
             # n % W have had their turn of this round: each gives a marker the loader drops.
-            yield None  # type: ignore[misc]
+            yield None  # type: ignore[misc]  # the marker is not a batch, by design
         done = 0  # batches of this worker so far, skipped ones included
         pass_index = 0
         while self.passes is None or pass_index < self.passes:

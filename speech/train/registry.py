@@ -2,7 +2,8 @@
 
 The table holds import paths, not classes, so that reading it costs nothing; a class is imported
 when a config selects it. To add a model, add one line here (or, without editing this file, write
-``task: your.module:YourTask`` in the YAML).
+``task: your.module:YourTask`` in the YAML, as the tests do for the toy tasks of
+:mod:`speech.testing.tones`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from speech.train.config import Registry
 TASKS = Registry(
     "task",
     {
-        "tone_classifier": "speech.train.examples.tones:ToneClassifierTask",
-        "tone_gan": "speech.train.examples.tones:ToneGanTask",
         "tts": "speech.tts.task:TTSTask",
         "asr_ctc": "speech.asr.task:ASRTask",
         "slu": "speech.slu.task:SLUTask",

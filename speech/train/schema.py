@@ -2,9 +2,9 @@
 
 A complete YAML (every key optional except ``task`` and ``data.train_cuts`` or ``data.train_shar``)::
 
-    task: tone_classifier          # a name from speech.train.registry.TASKS (or "module:Class")
+    task: asr_ctc                  # a name from speech.train.registry.TASKS (or "module:Class")
     task_conf: {...}               # fills the task's own config dataclass
-    exp_dir: exp/tones             # run directory: config.yaml, checkpoints/, logs, model/
+    exp_dir: exp/asr               # run directory: config.yaml, checkpoints/, logs, model/
     resume: auto                   # auto: continue from exp_dir/checkpoints/last.ckpt if present
     data:
       train_cuts: data/train_cuts.jsonl.gz   # a lhotse CutSet manifest (or train_shar: a Shar directory)

@@ -1,4 +1,15 @@
-"""``speech synth``: text -> speech with a voice, an emotion and an accent."""
+"""``speech tts ...``: synthesis and the synthesizer's recipe stages; ``speech synth`` for short.
+
+- ``speech tts synth`` (also ``speech synth``): text -> speech with a voice, an emotion and an accent;
+- ``speech tts features``: featurise a corpus for the synthesizer and write its ``task_conf``;
+- ``speech tts package``: bundle a trained acoustic model, its symbol table and a vocoder;
+- ``speech tts evaluate``: synthesise the test sets with one or more synthesizers and score them
+  (:mod:`speech.tts.evaluate`, metrics of :mod:`speech.eval.tts`);
+- ``speech tts vocoder ...``: copy synthesis, training data, evaluation and export of vocoders
+  (:mod:`speech.tts.vocoder.cli`).
+
+Clips made elsewhere are scored with ``speech eval tts``: the same metrics, no synthesis.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +19,40 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from speech.assets.shipped import TTS_MODEL, default_model_dir
 from speech.options import INTENSITY_RANGE, SPEED_RANGE, bounded_float
+from speech.tts.vocoder import cli as vocoder_cli
 
 if TYPE_CHECKING:
     from speech.tts.evaluate import ASRScorer
 
 #: The model ``speech synth`` and the demo use when none is given.
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "bootstrap-multilingual"
+DEFAULT_MODEL = default_model_dir(TTS_MODEL)  # $SPEECH_MODELS_DIR, the package, the checkout
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``speech synth``."""
+    """Add ``speech tts`` with its sub-commands, and ``speech synth``: the same as ``speech tts synth``."""
+    _add_synth(subparsers, help_note=" (short for `speech tts synth`)")
+    parser = subparsers.add_parser(
+        "tts",
+        help="text to speech: synthesise, featurise a corpus, package, evaluate, vocoders",
+        description="Synthesis and the synthesizer's recipe stages. To score clips you already have, "
+        "use `speech eval tts`.",
+    )
+    commands = parser.add_subparsers(dest="tts_command", metavar="TTS_COMMAND")
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+    _add_synth(commands)
+    _add_features(commands)
+    _add_package(commands)
+    _add_evaluate(commands)
+    vocoder_cli.register(commands)
+
+
+def _add_synth(subparsers: argparse._SubParsersAction, help_note: str = "") -> None:
+    """The ``synth`` parser, under ``speech`` or ``speech tts``: one definition, one handler."""
     p = subparsers.add_parser(
         "synth",
-        help="synthesise speech in any of the model's languages, cloning a voice",
+        help="synthesise speech in any of the model's languages, cloning a voice" + help_note,
         description="Speak text in a language with a training voice (--speaker) or a cloned one "
         "(--speaker-wav), an emotion (--emotion NAME or --emotion-wav) and an accent.",
     )
@@ -47,8 +78,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="print the model's languages, speakers, emotions")
     p.set_defaults(func=run)
 
+
+def _add_features(subparsers: argparse._SubParsersAction) -> None:
     f = subparsers.add_parser(
-        "tts-features",
+        "features",
         help="recipe stage: featurise a corpus for the synthesizer and write its task_conf",
         description="Compute log-mel, pitch, energy and speaker d-vectors for each split, and write "
         "task_conf.yaml (languages, speakers, emotions, statistics) and the speaker table.",
@@ -65,9 +98,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="train on at most N utterances per speaker (a fixed random choice)")
     f.set_defaults(func=run_features)
 
+
+def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     e = subparsers.add_parser(
-        "tts-evaluate",
-        help="recipe stage: in-language, cross-lingual, zero-shot and emotion evaluation of synthesizers",
+        "evaluate",
+        help="recipe stage: synthesise the test sets with our synthesizers and score them "
+             "(in-language, cross-lingual, zero-shot, emotion)",
+        description="Synthesise the corpus's test sets with each --model and score the clips with the metrics "
+        "of `speech eval tts` (speaker similarity and identification, CER/WER, MCD, DNSMOS), plus the "
+        "emotion the model's own emotion network hears. For clips made elsewhere use `speech eval tts`; "
+        "for a vocoder alone, `speech tts vocoder evaluate`.",
     )
     e.add_argument("--model", type=Path, action="append", required=True, help="synthesizer dir (repeatable)")
     e.add_argument("--name", action="append", help="a name per --model for the table")
@@ -93,8 +133,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="prompts per real speaker and language (default: --per-voice)")
     e.set_defaults(func=run_evaluate)
 
+
+def _add_package(subparsers: argparse._SubParsersAction) -> None:
     k = subparsers.add_parser(
-        "tts-package",
+        "package",
         help="recipe stage: bundle a trained acoustic model, its symbol table and a vocoder",
     )
     k.add_argument("--acoustic", type=Path, required=True, help="exported model dir (exp/<run>/model)")
@@ -116,17 +158,18 @@ def _asr_scorer(spec: str) -> ASRScorer:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Handler of ``speech tts-evaluate``."""
+    """Handler of ``speech tts evaluate``."""
     from lhotse import CutSet
 
     from speech.data.manifests import load_manifests
+    from speech.errors import OptionError
     from speech.fileio import atomic_write_text
     from speech.tts.evaluate import evaluate_synthesizer, language_table, markdown_table
     from speech.tts.synthesizer import Synthesizer
 
     names = args.name or [m.name for m in args.model]
     if len(names) != len(args.model):
-        raise SystemExit("speech tts-evaluate: error: give one --name per --model")
+        raise OptionError(f"give one --name per --model ({len(names)} names for {len(args.model)} models)")
     # Loaded first: a wrong path or language fails before any synthesis.
     asr = [_asr_scorer(spec) for spec in args.asr_model or []]
 
@@ -169,7 +212,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_package(args: argparse.Namespace) -> int:
-    """Handler of ``speech tts-package``."""
+    """Handler of ``speech tts package``."""
     import shutil
 
     from speech.text.symbols import SymbolTable
@@ -188,16 +231,15 @@ def run_package(args: argparse.Namespace) -> int:
 
 
 def run_features(args: argparse.Namespace) -> int:
-    """Handler of ``speech tts-features``."""
-    from speech.tts.prepare import prepare_tts_data
+    """Handler of ``speech tts features``."""
+    from speech.errors import OptionError
+    from speech.tts.prepare import prepare_tts_data, write_train_config
 
-    from speech.tts.prepare import write_train_config
-
+    if args.configs and args.config_dir is None:  # refused before hours of featurising, not after
+        raise OptionError("--configs needs --config-dir")
     paths = prepare_tts_data(args.manifests, args.corpus, args.out, tuple(args.splits), workers=args.workers,
                               max_per_speaker=args.max_per_speaker)
     if args.configs:
-        if args.config_dir is None:
-            raise SystemExit("speech tts-features: error: --configs needs --config-dir")
         data = {"train_cuts": str(paths[args.splits[0]])}
         if len(args.splits) > 1:
             data["valid_cuts"] = str(paths[args.splits[1]])
@@ -253,7 +295,7 @@ def _inputs(args: argparse.Namespace) -> tuple[list[tuple[int, str]], list[Path]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Handler of ``speech synth``.
+    """Handler of ``speech synth`` and ``speech tts synth``.
 
     Everything that can be checked without synthesising is checked first, in this order: the
     options, the output paths and formats, the text file, the reference clips (they must be
@@ -267,7 +309,8 @@ def run(args: argparse.Namespace) -> int:
 
     model_dir = args.model or DEFAULT_MODEL
     if not (model_dir / "acoustic").is_dir():
-        raise SpeechError(f"no synthesizer at {model_dir}: pass --model DIR (a directory with acoustic/ and symbols.json)")
+        raise SpeechError(f"no synthesizer at {model_dir}: pass --model DIR (a directory with acoustic/ and symbols.json) "
+                          "or set SPEECH_MODELS_DIR to a folder holding bootstrap-multilingual/")
     if not args.list:
         if not args.lang:
             raise SpeechError("--lang is required (see --list for the model's languages)")

@@ -132,13 +132,3 @@ class TTSModelConfig:
                 raise ValueError(f"{name} must be a non-empty list without duplicates, got {values}")
         if self.dim <= 0 or self.vocab_size <= 0:
             raise ValueError("dim and vocab_size must be positive")
-
-
-@dataclass
-class SynthesisConfig:
-    """Per-call synthesis settings; ``None`` means "the model's default"."""
-
-    speed: float = 1.0
-    emotion_intensity: float = 1.0
-    pitch_shift: float = 0.0  # in normalised pitch units, added to every token
-    sentence_pause: float = 0.25  # seconds of silence between sentences of a long text

@@ -49,7 +49,7 @@ class TTSCollate:
             "pitch": torch.zeros(b, n_feats),
             "energy": torch.zeros(b, n_feats),
         }
-        for i, (cut, sup, tok, mel) in enumerate(zip(cuts, sups, tokens, mels)):
+        for i, (cut, _sup, tok, mel) in enumerate(zip(cuts, sups, tokens, mels)):
             out["tokens"][i, : len(tok)] = torch.tensor(tok.ids)
             out["token_languages"][i, : len(tok)] = torch.tensor(
                 [self._index(self._language, lang, "language", cut.id) for lang in tok.languages]

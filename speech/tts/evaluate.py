@@ -1,4 +1,9 @@
-"""Evaluate a synthesizer on the bootstrap test sets: in-language, cross-lingual, zero-shot, emotion.
+"""``speech tts evaluate``: a synthesizer on the bootstrap test sets: in-language, cross-lingual,
+zero-shot, emotion.
+
+This module decides what is synthesised and how the results are grouped; every number comes from
+the TTS metrics of :mod:`speech.eval.tts`, the ones ``speech eval tts`` computes for clips made
+elsewhere (only the emotion accuracy, which needs the model's own emotion network, is computed here).
 
 - **in_language**: training voices speak test sentences of their own language; ground truth exists,
   so mel-cepstral distortion (DTW) is measured too.
@@ -13,12 +18,13 @@
   language of that corpus the model speaks (recorded by the other speakers: their real clip is
   the floor of the CER).
 
-Speaker similarity is the cosine of resemblyzer embeddings between the output and the centroid of
-the target voice's *other* real clips (``sim_target``: never the clip it was cloned from, nor the
-real clip of the same sentence), against the mean over the other voices' centroids
-(``sim_other``); ``speaker_id_correct`` is how often the target is the nearest of all the
-evaluated voices' centroids. The real speakers are recorded at 8 kHz: for them the output is
-band-limited to the same rate before it is embedded, so that the channel does not decide.
+Speaker similarity (:func:`speech.eval.tts.speaker_identification`) is the cosine of resemblyzer
+embeddings between the output and the centroid of the target voice's *other* real clips
+(``sim_target``: never the clip it was cloned from, nor the real clip of the same sentence),
+against the mean over the other voices' centroids (``sim_other``); ``speaker_id_correct`` is how
+often the target is the nearest of all the evaluated voices' centroids. The real speakers are
+recorded at 8 kHz: for them the output is band-limited to the same rate before it is embedded, so
+that the channel does not decide.
 
 Judges: Whisper-base (:mod:`speech.eval.whisper`) by default, in every language it covers:
 ``cer``/``wer`` of the output, ``cer_real`` of the real clip of the same sentence where one exists
@@ -29,7 +35,7 @@ real clip (``dnsmos_ovrl_real``).
 Our own ASR models (optional, :class:`ASRScorer`) score CER in the languages they cover instead of
 Whisper (Whisper still identifies the language): an ASR model saved by ``speech train`` (``task:
 asr_ctc``, :mod:`speech.asr.inference`) transcribes every clip and
-:class:`speech.eval.tts.TTSEvaluator` scores it: ``cer`` and ``wer`` per set, pooled over edits
+:func:`speech.eval.tts.transcription_errors` scores it: ``cer`` and ``wer`` per set, pooled over edits
 (total edits / total reference length). Only languages the ASR model covers are scored; the others
 get ``None`` and a logged note. A model of ``unit: char`` covers the language it declares
 (``model.language``), or, when it declares none, each language whose test sentences it can spell
@@ -61,6 +67,13 @@ from tqdm import tqdm
 from speech.audio.io import resample, save_audio
 from speech.errors import AudioError, UnknownLanguageError
 from speech.eval.asr import ErrorCounts, Transcriber, normalize_text
+from speech.eval.tts import (
+    dnsmos_metrics,
+    pooled_counts,
+    speaker_identification,
+    spectral_metrics,
+    transcription_errors,
+)
 from speech.eval.whisper import WhisperJudge
 from speech.fileio import atomic_write_text
 from speech.tts.synthesizer import Synthesizer
@@ -252,25 +265,6 @@ def voice_embeddings(
     return out
 
 
-def centroid(embeddings: dict[str, np.ndarray], exclude: Sequence[str] = ()) -> np.ndarray | None:
-    """The normalised mean of ``embeddings`` without the clips in ``exclude`` (``None``: none left)."""
-    vecs = [v for k, v in embeddings.items() if k not in set(exclude)]
-    if not vecs:
-        return None
-    mean = np.mean(vecs, axis=0)
-    return mean / np.linalg.norm(mean)
-
-
-def voice_centroids(cuts: CutSet, embed: Any, per_voice: int = 5) -> dict[str, np.ndarray]:
-    """Mean normalised resemblyzer embedding of up to ``per_voice`` real clips per voice."""
-    out = {}
-    for voice, embs in voice_embeddings(cuts, embed, per_voice).items():
-        c = centroid(embs)
-        if c is not None:
-            out[voice] = c
-    return out
-
-
 def _same_language(a: str, b: str) -> bool:
     """Whether two codes name the same registered language (``en`` and ``en-US`` do)."""
     from speech.text.languages import get_language
@@ -373,11 +367,21 @@ class ASRScorer:
             return ""
 
 
+def _transcribe(
+    scorer: ASRScorer, wav: np.ndarray, sample_rate: int, reference: str, language: str
+) -> tuple[str | None, ErrorCounts | None]:
+    """One of our ASR models' transcript and its edit counts against ``reference``; none at all for a
+    sentence its units cannot write (an empty reference has nothing to count edits against)."""
+    if not reference:
+        return None, None
+    return transcription_errors(scorer.transcribe, wav, sample_rate, reference, language)
+
+
 def score_intelligibility(
     job: Job,
-    path: Path,
+    wav: np.ndarray,
+    sample_rate: int,
     scorers: list[ASRScorer],
-    evaluators: list[Any],
     texts: list[str],
     whisper: WhisperJudge | None = None,
 ) -> None:
@@ -390,26 +394,25 @@ def score_intelligibility(
     also reports the language it hears in every clip it covers (``language_detected``,
     ``language_correct``, and ``language_correct_real`` for the real clip)."""
     from speech.audio.io import load_audio
-    from speech.eval.tts import TTSItem
 
-    chosen = next(((s, e) for s, e in zip(scorers, evaluators) if s.covers(job.language, texts)), None)
+    chosen = next((s for s in scorers if s.covers(job.language, texts)), None)
     judged = whisper is not None and whisper.covers(job.language)
     if chosen is not None:
-        scorer, evaluator = chosen
-        reference = scorer.reference_text(job.text, job.language)
-        res = evaluator.evaluate(TTSItem(id=job.id, synth=path, text=reference, language=job.language))
-        job.result.update(cer=res.metrics["cer"], wer=res.metrics["wer"], transcript=res.transcript,
-                          asr_counts=asdict(res.counts) if res.counts is not None else None, asr_model=scorer.name)
+        reference = chosen.reference_text(job.text, job.language)
+        transcript, counts = _transcribe(chosen, wav, sample_rate, reference, job.language)
+        job.result.update(cer=None if counts is None else counts.cer, wer=None if counts is None else counts.wer,
+                          transcript=transcript, asr_counts=None if counts is None else asdict(counts),
+                          asr_model=chosen.name)
         if job.reference:
-            real = evaluator.evaluate(TTSItem(id=job.id, synth=Path(job.reference), text=reference, language=job.language))
-            job.result["asr_counts_real"] = asdict(real.counts) if real.counts is not None else None
+            _, real_counts = _transcribe(chosen, *load_audio(job.reference), reference, job.language)
+            job.result["asr_counts_real"] = None if real_counts is None else asdict(real_counts)
     elif not judged:
         job.result.update(cer=None, wer=None, transcript=None)
     if not judged:
         return
     if whisper is None:  # judged implies a judge; asserts vanish under python -O
         raise RuntimeError("internal error: a clip marked for the Whisper judge has no judge")
-    score = whisper.score(*load_audio(path), job.text, job.language)
+    score = whisper.score(wav, sample_rate, job.text, job.language)
     job.result.update(language_detected=score.transcription.language,
                       language_probability=score.transcription.language_probability,
                       language_correct=float(bool(score.language_correct)))
@@ -423,30 +426,14 @@ def score_intelligibility(
             job.result.update(asr_counts_real=asdict(real.counts), transcript_real=real.transcription.text)
 
 
-def _asr_evaluator(scorer: ASRScorer) -> Any:
-    from speech.eval.tts import TTSEvaluator
-
-    # Only the transcript is wanted here: similarity and MCD are computed below, DNSMOS is not.
-    return TTSEvaluator(transcriber=scorer.transcribe, speaker_similarity=False, dnsmos=False)
-
-
 def _speaker_scores(job: Job, emb: np.ndarray, embeddings: dict[str, dict[str, np.ndarray]]) -> dict[str, float | None]:
-    """Similarity to the target's centroid of its *other* clips, the mean over the other voices,
-    and whether the target is the nearest centroid of all voices."""
+    """:func:`speech.eval.tts.speaker_identification` of a job's output, its target voice's
+    centroid made of its *other* clips (not the cloned-from ones, not the real clip of the sentence)."""
     exclude = [*job.clone_from, *([job.reference] if job.reference else [])]
-    target = centroid(embeddings[job.voice], exclude)
-    if target is None:
+    scores = speaker_identification(emb, job.voice, embeddings, exclude)
+    if not scores:
         logger.warning("%s: voice %s has no clip besides the reference ones: no similarity", job.id, job.voice)
-        return {}
-    sims = {job.voice: float(emb @ target)}
-    for voice, embs in embeddings.items():
-        if voice != job.voice:
-            c = centroid(embs, exclude)
-            if c is not None:
-                sims[voice] = float(emb @ c)
-    others = [v for k, v in sims.items() if k != job.voice]
-    return {"sim_target": sims[job.voice], "sim_other": float(np.mean(others)) if others else None,
-            "speaker_id_correct": float(max(sims, key=sims.get) == job.voice)}
+    return scores
 
 
 def run_jobs(
@@ -474,7 +461,6 @@ def run_jobs(
     from speech.audio.io import load_audio
     from speech.eval.quality import DNSMOS
     from speech.eval.speaker import SpeakerEncoder
-    from speech.eval.spectral import analyze, spectral_scores
 
     out = Path(out_dir)
     encoder = SpeakerEncoder()
@@ -482,7 +468,6 @@ def run_jobs(
                                   | {j.reference for j in jobs if j.reference})
     mos = DNSMOS() if dnsmos else None
     scorers = [asr] if isinstance(asr, ASRScorer) else list(asr or [])
-    evaluators = [_asr_evaluator(s) for s in scorers]
     texts: dict[str, list[str]] = defaultdict(list)
     for job in jobs:
         texts[job.language].append(job.text)
@@ -492,11 +477,12 @@ def run_jobs(
         job.result["wav"] = str(path)
         job.result["duration"] = len(wav) / sr
         if scorers or whisper is not None:
-            score_intelligibility(job, Path(path), scorers, evaluators, texts[job.language], whisper)
+            # Judged as saved (16-bit), as a listener gets it.
+            score_intelligibility(job, *load_audio(path), scorers, texts[job.language], whisper)
         if mos is not None:
-            job.result.update({f"dnsmos_{k}": v for k, v in mos(wav, sr).items() if k in ("ovrl", "sig", "bak")})
+            job.result.update(dnsmos_metrics(mos, wav, sr))
             if job.reference:
-                job.result["dnsmos_ovrl_real"] = mos(*load_audio(job.reference))["ovrl"]
+                job.result["dnsmos_ovrl_real"] = dnsmos_metrics(mos, *load_audio(job.reference))["dnsmos_ovrl"]
         if job.set == "emotion":
             mel = synth._mel(torch.from_numpy(wav)).unsqueeze(0)
             probs = synth.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
@@ -509,9 +495,8 @@ def run_jobs(
             emb = encoder.embed(heard, heard_sr)
             job.result.update(_speaker_scores(job, emb / np.linalg.norm(emb), embeddings))
         if job.reference and job.band_rate is None:
-            ref, ref_sr = load_audio(job.reference)
             try:
-                job.result["mcd"] = spectral_scores(analyze(ref, ref_sr), analyze(wav, sr)).mcd
+                job.result["mcd"] = spectral_metrics(wav, sr, *load_audio(job.reference))["mcd"]
             except ValueError as e:
                 logger.warning("no MCD for %s: %s", job.id, e)
     return jobs
@@ -543,10 +528,10 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
         for s, metrics in table.items()
     }
     for name in transcribed:
-        total = _pooled(counts[name])
+        total = pooled_counts(counts[name])
         summary[name]["cer"] = None if total is None else total.cer
         summary[name]["wer"] = None if total is None else total.wer
-        real = _pooled(counts_real[name])
+        real = pooled_counts(counts_real[name])
         if real is not None:
             summary[name]["cer_real"] = real.cer
     # per requested emotion: which ones the model can express
@@ -557,10 +542,6 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
     for emotion, hits in sorted(per_emotion.items()):
         summary["emotion"][f"emotion_correct_{emotion}"] = float(np.mean(hits))
     return summary
-
-
-def _pooled(counts: list[ErrorCounts]) -> ErrorCounts | None:
-    return sum(counts[1:], counts[0]) if counts else None
 
 
 def summarise_by_language(jobs: list[Job]) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -575,7 +556,7 @@ def summarise_by_language(jobs: list[Job]) -> dict[str, dict[str, dict[str, floa
         judges = sorted({j.result["asr_model"] for j in group if j.result.get("asr_model")})
         row["judge"] = ", ".join(judges) or None
         for key, field_name in (("cer", "asr_counts"), ("cer_real", "asr_counts_real")):
-            total = _pooled([ErrorCounts(**j.result[field_name]) for j in group if j.result.get(field_name)])
+            total = pooled_counts([ErrorCounts(**j.result[field_name]) for j in group if j.result.get(field_name)])
             row[key] = None if total is None else total.cer
         for key in ("language_correct", "dnsmos_ovrl"):
             vals = [j.result[key] for j in group if isinstance(j.result.get(key), float)]

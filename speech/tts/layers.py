@@ -57,12 +57,12 @@ class ConvStack(nn.Module):
 
 class _GradientReversal(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: torch.Tensor, scale: float, clip: float | None) -> torch.Tensor:  # type: ignore[override]
+    def forward(ctx, x: torch.Tensor, scale: float, clip: float | None) -> torch.Tensor:
         ctx.scale, ctx.clip = scale, clip
         return x.view_as(x)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:  # type: ignore[override]
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         grad = -ctx.scale * grad
         if ctx.clip is not None:
             # Zhang et al.'s re-implementations clip the reversed gradient so that the adversary

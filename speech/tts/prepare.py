@@ -1,7 +1,7 @@
 """Recipe stage "features": manifests -> featurised cuts + the data-dependent model settings.
 
 Reads a prepared corpus (``<corpus>_{recordings,supervisions}_<split>.jsonl.gz``), stores the
-synthesizer features of every split (:mod:`speech.tts.features`), and writes what the model config
+synthesizer features of every split (:mod:`speech.tts.featurize`), and writes what the model config
 needs from the data: its languages, speakers and emotions, pitch/energy statistics, and the speaker
 table (mean d-vector per training speaker) as ``speaker_table.safetensors``. ``task_conf.yaml``
 holds these values in the shape of the ``task_conf`` block of a training config.
@@ -10,9 +10,9 @@ holds these values in the shape of the ``task_conf`` block of a training config.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from speech.audio.features import AudioConfig
 from speech.data.manifests import EMOTIONS, load_manifests
 from speech.fileio import atomic_path, atomic_write_text
 from speech.text.symbols import DEFAULT_TABLE_FILE, SymbolTable
-from speech.tts.features import extract_tts_features, feature_stats
+from speech.tts.featurize import extract_tts_features, feature_stats
 
 logger = logging.getLogger(__name__)
 

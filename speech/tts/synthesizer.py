@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,6 +34,9 @@ from speech.text.ssml import looks_like_ssml, parse_ssml
 from speech.text.symbols import DEFAULT_TABLE_FILE, SymbolTable
 from speech.text.tokenizer import TokenizedText, Tokenizer
 from speech.tts.model import AcousticModel, VariancePlan
+
+if TYPE_CHECKING:
+    from speech.tts.vocoder.base import Vocoder
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +132,7 @@ class Synthesizer:
         vocoder: a vocoder (``speech.tts.vocoder``); Griffin-Lim when ``None``.
     """
 
-    def __init__(self, model: AcousticModel, tokenizer: Tokenizer, vocoder: object | None = None) -> None:
+    def __init__(self, model: AcousticModel, tokenizer: Tokenizer, vocoder: Vocoder | None = None) -> None:
         from speech.tts.vocoder import load_vocoder
 
         self.model = model.eval()
@@ -198,6 +202,7 @@ class Synthesizer:
                 raise FileNotFoundError(f"speaker reference clip {speaker} does not exist (or name a training speaker)")
             return self.model.speaker_embedding(speaker)
         wav, sr = self._load_reference(speaker, "speaker reference clip")
+        # speaker_encoder is typed object: its class is imported on first use.
         return torch.tensor(self.speaker_encoder.embed(wav, sr), dtype=torch.float32)  # type: ignore[attr-defined]
 
     @property
@@ -224,8 +229,8 @@ class Synthesizer:
             mel = self._mel(torch.from_numpy(wav)).unsqueeze(0)
         return self.model.classify_emotion(mel, torch.tensor([mel.size(-1)]))[0]
 
-    def _language(self, code: str | None, what: str) -> str:
-        lang = get_language(code).code  # type: ignore[arg-type]
+    def _language(self, code: str, what: str) -> str:
+        lang = get_language(code).code
         if lang not in self.languages:
             raise UnknownLanguageError(
                 f"{what} {lang!r} is not supported by this model; it speaks: {', '.join(self.languages)}"
@@ -327,7 +332,7 @@ class Synthesizer:
                 pitch_shift=float(piece.pitch_st * st_to_pitch),
             )
             with torch.no_grad():
-                wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
+                wav = self.vocoder(mel).squeeze(0).cpu().numpy()
             yield AudioChunk(np.clip(wav, -1, 1).astype(np.float32), sr, piece.text, tok.phonemes, piece.pause_after_s)
 
     def plan(
@@ -380,7 +385,7 @@ class Synthesizer:
     def vocode(self, mel: torch.Tensor) -> np.ndarray:
         """Waveform (float32 in [-1, 1]) of a log-mel ``(1, n_mels, frames)``."""
         with torch.no_grad():
-            wav = self.vocoder(mel).squeeze(0).cpu().numpy()  # type: ignore[operator]
+            wav = self.vocoder(mel).squeeze(0).cpu().numpy()
         return np.clip(wav, -1, 1).astype(np.float32)
 
     def synthesize(
@@ -423,9 +428,3 @@ class Synthesizer:
                 pause_s = sentence_pause if chunk.pause_after_s is None else chunk.pause_after_s
                 pieces.append(np.zeros(int(round(pause_s * sr)), dtype=np.float32))
         return np.concatenate(pieces), sr
-
-    def synthesize_batch(
-        self, texts: Sequence[str], language: str, speaker: str | Audio, **kwargs: object
-    ) -> list[tuple[np.ndarray, int]]:
-        """:meth:`synthesize` for many texts with one voice."""
-        return [self.synthesize(t, language, speaker, **kwargs) for t in texts]  # type: ignore[arg-type]

@@ -100,7 +100,7 @@ class TTSTask(Task[TTSTaskConfig]):
 
     def training_losses(
         self,
-        model: AcousticModel,  # type: ignore[override]
+        model: AcousticModel,  # type: ignore[override]  # the registry gives this task only AcousticModel
         batch: Mapping[str, Any],
         *,
         optimizer: str = MAIN_OPTIMIZER,

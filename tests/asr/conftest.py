@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from speech.asr.tokens import save_vocabulary, vocabulary_from_cuts
-from speech.slu.synthetic import make_command_corpus
+from speech.testing.slu_audio import make_command_corpus
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,14 @@ import pytest
 import torch
 
 from speech.asr.encoder import EncoderConfig, EspnetEncoderConfig, SpeechEncoder, architecture_differences
-from speech.asr.features import FeatureConfig
+from speech.asr.frontend import FeatureConfig
 from speech.errors import AudioError
 
 
 def encoder(kind: str, features: str = "log_mel", subsampling: str = "conv2d") -> SpeechEncoder:
     torch.manual_seed(0)
     config = EncoderConfig(
+        # the helper takes plain strings; the configs check them (hence the ignores)
         kind=kind,  # type: ignore[arg-type]
         features=FeatureConfig(kind=features, num_mel_bins=20),  # type: ignore[arg-type]
         espnet=EspnetEncoderConfig(output_size=32, attention_heads=2, linear_units=64, num_blocks=2,

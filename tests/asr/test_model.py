@@ -20,7 +20,7 @@ from speech.asr.tokens import CTCConfig, VocabularyError, load_vocabulary
 from speech.cli import main
 from speech.errors import AudioError
 from speech.pretrained import verify_checksums
-from speech.slu.synthetic import tiny_encoder_config
+from speech.testing.slu_audio import tiny_encoder_config
 
 
 def tiny_task(tokens_file: Path, **kwargs: object) -> ASRTask:

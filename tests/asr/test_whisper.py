@@ -19,14 +19,14 @@ from speech.asr.whisper import (
     sizes_from_ct2,
     whisper_config_from_ct2,
 )
+from speech.data.bootstrap.engines import say
 from speech.errors import AudioError
-from speech.slu.synthetic import flite_say
 
 
 def _speech_16k(text: str = "turn on the lights in the kitchen please", voice: str = "slt") -> np.ndarray:
     from speech.audio.io import resample
 
-    wav, sr = flite_say(text, voice)
+    wav, sr = say("flite", voice, text)
     return resample(wav, sr, 16000).astype(np.float32)
 
 

@@ -69,7 +69,7 @@ def test_audio_round_trip_is_bit_identical(corpus: Path, tmp_path: Path) -> None
 
 
 def test_tts_features_round_trip_exactly(corpus: Path, tmp_path: Path) -> None:
-    from speech.tts.features import extract_tts_features
+    from speech.tts.featurize import extract_tts_features
 
     feats = extract_tts_features(CutSet.from_file(corpus), tmp_path / "feats", AudioConfig(), embed_speaker=_fake_dvector)
     manifest = tmp_path / "feats" / "cuts_with_feats.jsonl.gz"

@@ -65,7 +65,7 @@ def tiny_slu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny SLU model (random weights) over the labels of the synthetic command corpus."""
     from speech.slu.labels import LabelSchema
     from speech.slu.model import SLUConfig, SLUDecoderConfig, SLUModel
-    from speech.slu.synthetic import COMMANDS, tiny_encoder_config
+    from speech.testing.slu_audio import COMMANDS, tiny_encoder_config
 
     slots: dict[str, set[str]] = {}
     for _, intent in COMMANDS:
@@ -85,9 +85,9 @@ def tiny_slu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def flite_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four seconds of real speech (flite's slt voice) as a WAV file."""
     from speech.audio.io import save_audio
-    from speech.slu.synthetic import flite_say
+    from speech.data.bootstrap.engines import say
 
-    wav, sr = flite_say("The weather in the mountains changes quickly, so bring a warm coat.", "slt")
+    wav, sr = say("flite", "slt", "The weather in the mountains changes quickly, so bring a warm coat.")
     return save_audio(tmp_path_factory.mktemp("ref") / "slt.wav", wav, sr)
 
 

@@ -99,10 +99,11 @@ def test_without_slu_model_the_tab_says_so(service, flite_reference):
 
 
 def test_intent_of_a_command(random_synth_dir, tiny_slu_dir):
-    from speech.slu.synthetic import COMMANDS, flite_say
+    from speech.data.bootstrap.engines import say
+    from speech.testing.slu_audio import COMMANDS
 
     svc = DemoService.load(random_synth_dir, tiny_slu_dir)
-    wav, sr = flite_say("turn on the lights in the kitchen", "kal16")
+    wav, sr = say("flite", "kal16", "turn on the lights in the kitchen")
     out = svc.predict_intent((sr, (wav * 32767).astype(np.int16)))
     values = {slot: {intent[slot] for _, intent in COMMANDS} for slot in COMMANDS[0][1]}
     assert set(out["intent"]) == set(values)

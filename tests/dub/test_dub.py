@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from speech.cli import main
-from speech.dub.dubber import DubConfig, Dubber
+from speech.dub.dubber import Dubber, DubConfig
 from speech.dub.errors import DurationError
 from speech.dub.steering import apply_steering, measure_profile, plan_steering, token_windows
 from speech.dub.timing import speech_span_s, token_classes
@@ -133,3 +133,31 @@ def test_cli_bad_input_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert status == 2 and err.startswith("speech dub: error:") and len(err.strip().splitlines()) == 1
     assert not out.exists() and not report.exists()
+
+
+
+class _Judge:
+    """Stands in for the Whisper judge: hears ``text`` and records what it was asked."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.calls = text, []
+
+    def transcribe(self, wav: np.ndarray, sample_rate: int, language: str | None = None):
+        from speech.eval.whisper import Transcription
+
+        self.calls.append((sample_rate, language))
+        return Transcription(self.text, "en", 0.9)
+
+
+def test_transcribe_source_asks_the_whisper_judge(monkeypatch: pytest.MonkeyPatch) -> None:
+    import speech.eval.whisper as whisper
+    from speech.dub.dubber import transcribe_source
+    from speech.dub.errors import DubError
+
+    judge = _Judge("  hello there ")
+    monkeypatch.setattr(whisper, "get_judge", lambda: judge)
+    assert transcribe_source(np.zeros(16000, np.float32), 16000, None) == ("hello there", "en")
+    assert judge.calls == [(16000, None)]
+    monkeypatch.setattr(whisper, "get_judge", lambda: _Judge(" "))
+    with pytest.raises(DubError, match="heard no words"):
+        transcribe_source(np.zeros(16000, np.float32), 16000, "en-us")

@@ -135,6 +135,19 @@ def test_predictor_interface_runs_on_manifest_audio(manifest: tuple[Path, Path])
     assert sorted(seen) == [8000 + 1600 * i for i in range(5)] and set(seen.values()) == {16000}
 
 
+def test_a_rejected_utterance_is_scored_wrong(manifest: tuple[Path, Path]) -> None:
+    """A model that answers ``None`` (no command it knows) for one of five clips: 4/5 right, no error."""
+    rp, sp = manifest
+
+    def rejects_the_shortest(wav: np.ndarray, sr: int) -> dict | None:
+        uid = f"u{(len(wav) - 8000) // 1600 + 1}"
+        return None if uid == "u1" else REFS[uid].intent
+
+    preds = predict_intents(rejects_the_shortest, rp, sp)
+    assert preds["u1"] is None
+    assert score_intents(read_reference_supervisions(sp), preds).accuracy == pytest.approx(0.8)
+
+
 def test_model_loading_goes_through_speech_slu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
     import types

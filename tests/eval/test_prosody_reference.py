@@ -26,7 +26,7 @@ import pytest
 from speech.audio.io import load_audio
 from speech.eval import prosody as P
 from speech.eval.prosody_parity import Parity, load_reference, pairwise_distances, parity, reference_files
-from speech.eval.prosody_toolkit import Departures
+from speech.eval.prosody_toolkit import FAITHFUL, Departures
 
 REFERENCE = Path(__file__).parent / "data" / "prosody_reference"
 #: Reached on the fixture set (rapt tracker, default CPPS step): cr 0.83; asserted with a margin.
@@ -50,7 +50,7 @@ def tracks(clips) -> list[P.LowLevelTracks]:
     return [P.low_level_tracks(w, sr) for w, sr in clips.values()]
 
 
-def vectors(tracks: list[P.LowLevelTracks], departures: Departures = Departures()) -> np.ndarray:
+def vectors(tracks: list[P.LowLevelTracks], departures: Departures = FAITHFUL) -> np.ndarray:
     return np.stack([P.prosody_vector(t, None, departures) for t in tracks])
 
 

@@ -17,7 +17,6 @@ Independent recipe runs go two at a time (the CI machine has two cores).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -26,7 +25,6 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
@@ -43,19 +41,12 @@ from speech.testing.corpora import (
     write_audio,
 )
 
+from .pyscripts import load_pyscript
+
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "recipes"
 TTS_RECIPES = ("vctk", "libritts_r", "esd", "css10")
 SLU_RECIPES = ("fsc", "slurp")
-
-
-def _pyscript(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, RECIPES / "templates" / "pyscripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is created
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_recipe(recipe: str, *args: str | Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -245,7 +236,7 @@ def tiny_asr_model(out: Path) -> Path:
 
     from speech.asr.model import ASRConfig, ASRModel
     from speech.asr.tokens import BLANK, CTCConfig
-    from speech.slu.synthetic import tiny_encoder_config
+    from speech.testing.slu_audio import tiny_encoder_config
 
     torch.manual_seed(0)
     tokens = [BLANK, *"abcdefghijklmnopqrstuvwxyz '"]
@@ -428,7 +419,7 @@ def test_missing_corpus_dir_fails_before_any_work(recipe: str, tmp_path: Path) -
 
 
 def test_split_plan_keeps_training_speakers_and_holds_out_whole_voices() -> None:
-    split = _pyscript("split_corpus")
+    split = load_pyscript("split_corpus")
     utts = [split.Utterance(f"{s}_{k:02d}", s, "en" if s < "s3" else "de", "all") for s in ("s1", "s2", "s3", "s4")
             for k in range(10)]
     options = split.SplitOptions(dev_per_speaker=2, test_per_speaker=3, heldout_speakers=1, seed=7)
@@ -457,7 +448,7 @@ def test_split_plan_keeps_training_speakers_and_holds_out_whole_voices() -> None
 
 
 def test_slurp_references_are_restricted_to_what_the_model_predicts() -> None:
-    tools = _pyscript("slu_tools")
+    tools = load_pyscript("slu_tools")
     intent = {"scenario": "qa", "action": "currency", "intent": "qa_currency",
               "slots": [{"type": "currency_name", "filler": "yen"}, {"type": "currency_name", "filler": "euro"},
                         {"type": "date", "filler": "today"}]}

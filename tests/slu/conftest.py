@@ -10,9 +10,10 @@ import torch
 from speech.asr.model import ASRConfig, ASRModel
 from speech.asr.tokens import CTCConfig, save_vocabulary, vocabulary_from_cuts
 from speech.slu.labels import labels_from_cuts, save_labels
-from speech.slu.synthetic import make_command_corpus, make_tone_command_corpus, tiny_encoder_config
+from speech.testing.slu_audio import make_command_corpus, make_tone_command_corpus, tiny_encoder_config
 
 from .helpers import WORDS
+
 
 @pytest.fixture(scope="session")
 def tone_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from speech.slu.labels import LabelSchema
 from speech.slu.model import SLUConfig, SLUDecoderConfig
-from speech.slu.synthetic import tiny_encoder_config
+from speech.testing.slu_audio import tiny_encoder_config
 
 FSC_LABELS = LabelSchema(
     slots={

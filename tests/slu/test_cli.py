@@ -106,7 +106,9 @@ def test_stdout_is_pure_json_in_a_fresh_process(model_dir: Path, tone_corpus: di
     assert [r["path"] for r in rows] == [str(f) for f in files]
 
 
-def test_confidence_under_reject_below_gives_no_intent(model_dir: Path, tone_corpus: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_confidence_under_reject_below_gives_no_intent(
+    model_dir: Path, tone_corpus: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     files = wav_files(tone_corpus, 2)
     plain = SLUPredictor.from_pretrained(model_dir).predict_files(files)
     assert all(p.intent is not None for p in plain)

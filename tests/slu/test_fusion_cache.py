@@ -11,7 +11,7 @@ from speech.slu.task import SLUTask, SLUTaskConfig
 from .helpers import tiny_slu_config
 
 
-def fusion_model(tone_corpus: dict[str, Path], tiny_bert_dir: Path):  # noqa: ANN201 - SLUModel
+def fusion_model(tone_corpus: dict[str, Path], tiny_bert_dir: Path):
     cfg = tiny_slu_config()
     cfg.fusion.enabled = True
     cfg.fusion.attention_heads = 2

@@ -14,8 +14,8 @@ from speech.asr.encoder import EncoderConfig
 from speech.asr.whisper import STATE_CACHE, WhisperEncoderConfig, whisper_config_from_ct2
 from speech.slu.labels import labels_from_cuts
 from speech.slu.model import SLUConfig, SLUDecoderConfig, SLUModel
-from speech.slu.synthetic import COMMANDS, make_command_corpus
 from speech.slu.task import SLUTask, SLUTaskConfig
+from speech.testing.slu_audio import COMMANDS, make_command_corpus
 
 # Four commands whose intents differ in every slot pairing: turn on/off the lights, increase/decrease the volume.
 FOUR = [COMMANDS[i] for i in (0, 1, 6, 7)]

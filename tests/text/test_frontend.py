@@ -74,9 +74,22 @@ def test_mandarin_backend_reads_polyphones_in_context(frontend):
 
 
 @pytest.mark.parametrize("syllable, ipa", [("zhong1", "ʈʂʊŋ˥˥"), ("xue2", "ɕɥe˧˥"), ("si4", "sɹ̩˥˩"),
-                                            ("lv4", "ly˥˩"), ("you3", "jou̯˨˩˦"), ("de5", "tɤ")])
+                                            ("lv4", "ly˥˩"), ("you3", "jou̯˨˩˦"), ("de5", "tɤ"),
+                                            ("yo1", "jo˥˥")])
 def test_pinyin_to_ipa(syllable, ipa):
     assert pinyin_to_ipa(syllable) == ipa
+
+
+def test_pinyin_to_ipa_covers_every_syllable_of_pypinyins_dictionary():
+    from pypinyin.contrib.tone_convert import to_tone3
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    syllables = {to_tone3(p) for readings in pinyin_dict.values() for p in readings.split(",")}
+    # ê1-4 (欸, 誒) are alternative readings that lazy_pinyin never returns (it says ai1, ei2).
+    syllables = {s for s in syllables if not s.startswith("ê")}
+    assert len(syllables) > 1500
+    for syllable in sorted(syllables):
+        assert pinyin_to_ipa(syllable)  # raises ValueError on a syllable the table lacks
 
 
 def test_japanese_kanji_are_read_not_spelled(frontend):

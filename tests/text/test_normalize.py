@@ -92,3 +92,10 @@ def test_terminal_escapes_and_control_characters_are_breaks_never_words(caplog):
     # "[31m" must not be read as "thirty-one m", and a NUL must not glue two words together.
     assert tok.encode("\x1b[31mred\x1b[0m text", "en").phonemes == tok.encode("red text", "en").phonemes
     assert tok.encode("hello\x00world", "en").phonemes == tok.encode("hello world", "en").phonemes
+
+
+def test_a_semicolon_is_a_pause_except_in_greek() -> None:
+    """English ';' is a pause (not a question); Greek ';' (U+037E after NFC) is the question mark."""
+    assert normalize_text("I came; I saw.", get_language("en")) == "I came, I saw."
+    assert normalize_text("Τι κάνεις\u037e", get_language("el")) == "Τι κάνεις?"
+    assert normalize_text("Τι κάνεις;", get_language("el")) == "Τι κάνεις?"

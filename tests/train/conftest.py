@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from speech.testing.tones import make_tone_corpus
 from speech.train.config import load_config
-from speech.train.examples.tones import make_tone_corpus
 from speech.train.schema import TrainConfig
 
 from .helpers import base_overrides

@@ -45,7 +45,7 @@ def test_failed_write_keeps_the_previous_checkpoint(tmp_path: Path, monkeypatch:
     io.save_checkpoint(_checkpoint(1), path)
 
     def crash(obj: object, f: object, *args: object, **kwargs: object) -> None:
-        f.write(b"PK\x03\x04 half a zip file")  # type: ignore[attr-defined]
+        f.write(b"PK\x03\x04 half a zip file")  # type: ignore[attr-defined]  # the file torch.save got
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", crash)

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from speech.errors import SpeechError
+from speech.testing.tones import ToneClassifierTaskConfig, ToneGanTaskConfig
 from speech.train.config import (
     Registry,
     apply_overrides,
@@ -25,7 +26,6 @@ from speech.train.config import (
     to_dict,
 )
 from speech.train.errors import ConfigError
-from speech.train.examples.tones import ToneClassifierTaskConfig, ToneGanTaskConfig
 from speech.train.registry import TASKS
 from speech.train.schema import OptimConfig, TrainConfig
 
@@ -194,40 +194,47 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_train_config_fills_the_chosen_task_conf(tmp_path: Path) -> None:
-    path = _write(tmp_path, "task: tone_classifier\ntask_conf:\n  model: {hidden: 8}\ndata: {train_cuts: a.jsonl.gz}\n")
+    path = _write(
+        tmp_path,
+        "task: speech.testing.tones:ToneClassifierTask\ntask_conf:\n  model: {hidden: 8}\ndata: {train_cuts: a.jsonl.gz}\n",
+    )
     cfg = load_config(TrainConfig, path, ["optim.lr=2e-4", "task_conf.label_smoothing=0.1"])
     assert isinstance(cfg.task_conf, ToneClassifierTaskConfig)
     assert cfg.task_conf.model.hidden == 8 and cfg.task_conf.model.num_mel_bins == 40
     assert cfg.task_conf.label_smoothing == 0.1
     assert cfg.optim.lr == 2e-4 and cfg.trainer.max_steps == 1000
-    gan = load_config(TrainConfig, path, ["task=tone_gan", "task_conf={}"])
+    gan = load_config(TrainConfig, path, ["task=speech.testing.tones:ToneGanTask", "task_conf={}"])
     assert isinstance(gan.task_conf, ToneGanTaskConfig)
     assert isinstance(gan.task_conf.generator_optim, OptimConfig)
 
 
 def test_unknown_task_suggests_registered_name(tmp_path: Path) -> None:
-    path = _write(tmp_path, "task: tone_clasifier\ndata: {train_cuts: a}\n")
-    with pytest.raises(ConfigError, match=r"unknown task 'tone_clasifier' \(did you mean 'tone_classifier'\?\)"):
+    path = _write(tmp_path, "task: asr_ct\ndata: {train_cuts: a}\n")
+    with pytest.raises(ConfigError, match=r"unknown task 'asr_ct' \(did you mean 'asr_ctc'\?\)"):
         load_config(TrainConfig, path)
 
 
 def test_unknown_key_in_task_conf_and_override_are_named(tmp_path: Path) -> None:
-    path = _write(tmp_path, "task: tone_classifier\ntask_conf: {model: {hiden: 3}}\ndata: {train_cuts: a}\n")
+    path = _write(tmp_path, "task: speech.testing.tones:ToneClassifierTask\ntask_conf: {model: {hiden: 3}}\ndata: {train_cuts: a}\n")
     with pytest.raises(ConfigError, match=r"'task_conf\.model\.hiden' \(did you mean 'task_conf\.model\.hidden'\?\)"):
         load_config(TrainConfig, path)
-    ok = _write(tmp_path, "task: tone_classifier\ndata: {train_cuts: a}\n")
-    with pytest.raises(ConfigError, match=r"train\.yaml \+ overrides: unknown config key 'trainer\.max_step' \(did you mean 'trainer\.max_steps'"):
+    ok = _write(tmp_path, "task: speech.testing.tones:ToneClassifierTask\ndata: {train_cuts: a}\n")
+    with pytest.raises(
+        ConfigError, match=r"train\.yaml \+ overrides: unknown config key 'trainer\.max_step' \(did you mean 'trainer\.max_steps'"
+    ):
         load_config(TrainConfig, ok, ["trainer.max_step=3"])
 
 
 def test_missing_required_data_key(tmp_path: Path) -> None:
-    path = _write(tmp_path, "task: tone_classifier\ndata: {valid_cuts: v}\n")
+    path = _write(tmp_path, "task: speech.testing.tones:ToneClassifierTask\ndata: {valid_cuts: v}\n")
     with pytest.raises(ConfigError, match="missing required config key 'data.train_cuts'"):
         load_config(TrainConfig, path)
 
 
 def test_resolved_config_round_trips_through_yaml(tmp_path: Path) -> None:
-    path = _write(tmp_path, "task: tone_gan\ndata: {train_cuts: a}\ntrainer: {precision: bf16-mixed, devices: auto}\n")
+    path = _write(
+        tmp_path, "task: speech.testing.tones:ToneGanTask\ndata: {train_cuts: a}\ntrainer: {precision: bf16-mixed, devices: auto}\n"
+    )
     cfg = load_config(TrainConfig, path)
     dumped = tmp_path / "dumped.yaml"
     dumped.write_text(dump_yaml(cfg))
@@ -239,16 +246,17 @@ def test_resolved_config_round_trips_through_yaml(tmp_path: Path) -> None:
 
 
 def test_registry_takes_module_paths_and_checks_the_base_class() -> None:
-    cls = TASKS.resolve("speech.train.examples.tones:ToneClassifierTask")
+    cls = TASKS.resolve("speech.testing.tones:ToneClassifierTask")
     assert cls.config_class is ToneClassifierTaskConfig
     with pytest.raises(ConfigError, match="does not subclass speech.train.task:Task"):
-        TASKS.resolve("speech.train.examples.tones:ToneClassifier")
+        TASKS.resolve("speech.testing.tones:ToneClassifier")
     with pytest.raises(ConfigError, match="cannot import module 'no_such_module'"):
         TASKS.resolve("no_such_module:Thing")
     with pytest.raises(ConfigError, match="has no attribute 'Nope'"):
-        TASKS.resolve("speech.train.examples.tones:Nope")
+        TASKS.resolve("speech.testing.tones:Nope")
     local = Registry("widget", {"w": "math:pi"})
     with pytest.raises(ConfigError, match="is not a class"):
         local.resolve("w")
-    assert "tone_gan" in TASKS and TASKS.names() == sorted(TASKS.names())
+    assert "slu" in TASKS and TASKS.names() == sorted(TASKS.names())
+    assert "tone_gan" not in TASKS  # toy tasks are named by module:Class, not registered
     assert math.isclose(from_dict(Inner, {"lr": 3}).lr, 3.0)

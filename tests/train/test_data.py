@@ -8,6 +8,7 @@ import pytest
 import torch
 from lhotse import CutSet
 
+from speech.testing.tones import FbankCollate
 from speech.train.data import (
     BatchInfo,
     BatchKey,
@@ -20,7 +21,6 @@ from speech.train.data import (
     load_cuts,
 )
 from speech.train.errors import DataPathError
-from speech.train.examples.tones import FbankCollate
 from speech.train.schema import SamplerConfig
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from speech.testing.tones import ToneClassifier
 from speech.train.checkpoint import load_checkpoint_file
 from speech.train.config import load_config
 from speech.train.engine import train
-from speech.train.examples.tones import ToneClassifier
 from speech.train.schema import TrainConfig
 
 from .helpers import REPO, base_overrides, read_losses, run_cli, subprocess_env, write_config

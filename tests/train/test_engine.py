@@ -10,15 +10,15 @@ import pytest
 import torch
 
 from speech.pretrained import ArchitectureMismatchError, ModelTypeMismatchError
+from speech.testing.tones import ToneClassifier, ToneGan
 from speech.train.checkpoint import load_checkpoint_file
 from speech.train.config import load_config
 from speech.train.data import seed_everything
 from speech.train.engine import train
 from speech.train.errors import DataPathError, RunDirectoryError
-from speech.train.examples.tones import ToneClassifier, ToneGan
 from speech.train.schema import TrainConfig
 
-from .helpers import read_losses
+from .helpers import TONE_CLASSIFIER, TONE_GAN, read_losses
 
 MakeConfig = Callable[..., TrainConfig]
 
@@ -52,7 +52,7 @@ def test_classifier_learns_and_the_run_directory_is_complete(make_config: MakeCo
     assert not [n for n in names if n.startswith(".")]
     last = load_checkpoint_file(run / "checkpoints" / "last.ckpt")
     assert last["global_step"] == 30
-    assert last["speech"]["task"] == "tone_classifier" and last["speech"]["model_type"] == "tone_classifier"
+    assert last["speech"]["task"] == TONE_CLASSIFIER and last["speech"]["model_type"] == "tone_classifier"
     assert result.best_checkpoint is not None and result.best_checkpoint.is_file()
 
     # The exported model is the last state, loadable through from_pretrained.
@@ -63,7 +63,7 @@ def test_classifier_learns_and_the_run_directory_is_complete(make_config: MakeCo
 
 @pytest.mark.heavy
 def test_gan_style_task_steps_both_optimizers(make_config: MakeConfig) -> None:
-    result = train(make_config("task=tone_gan", "trainer.max_steps=24", "checkpoint.export=best", "task_conf.generator_optim.lr=1e-2"))
+    result = train(make_config(f"task={TONE_GAN}", "trainer.max_steps=24", "checkpoint.export=best", "task_conf.generator_optim.lr=1e-2"))
     assert result.steps == 24
     last = load_checkpoint_file(result.last_checkpoint)
     assert last["global_step"] == 48  # Lightning counts one step per optimizer
@@ -110,14 +110,14 @@ def test_accumulation_and_bf16_mixed_precision(make_config: MakeConfig) -> None:
 @pytest.mark.heavy
 def test_checkpoint_of_another_task_is_refused(make_config: MakeConfig, tmp_path: Path) -> None:
     first = train(make_config("trainer.max_steps=3", "data.valid_cuts=null", exp="classifier"))
-    with pytest.raises(ModelTypeMismatchError, match="holds a run of task 'tone_classifier'; this config trains 'tone_gan'"):
-        train(make_config("task=tone_gan", exp="classifier"))
+    with pytest.raises(ModelTypeMismatchError, match=f"holds a run of task '{TONE_CLASSIFIER}'; this config trains '{TONE_GAN}'"):
+        train(make_config(f"task={TONE_GAN}", exp="classifier"))
     # The same checkpoint dropped into a fresh run directory: the checkpoint itself is checked.
     other = tmp_path / "gan" / "checkpoints"
     other.mkdir(parents=True)
     shutil.copy(first.last_checkpoint, other / "last.ckpt")
-    with pytest.raises(ModelTypeMismatchError, match="checkpoint is from task 'tone_classifier'.*this run trains task 'tone_gan'"):
-        train(make_config("task=tone_gan", "data.valid_cuts=null", exp="gan"))
+    with pytest.raises(ModelTypeMismatchError, match=f"checkpoint is from task '{TONE_CLASSIFIER}'.*this run trains task '{TONE_GAN}'"):
+        train(make_config(f"task={TONE_GAN}", "data.valid_cuts=null", exp="gan"))
 
 
 @pytest.mark.heavy

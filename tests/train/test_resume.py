@@ -13,9 +13,9 @@ import pytest
 import torch
 import yaml
 
+from speech.testing.tones import ToneClassifier
 from speech.train.checkpoint import load_checkpoint_file
 from speech.train.engine import train
-from speech.train.examples.tones import ToneClassifier
 from speech.train.schema import TrainConfig
 
 from .helpers import REPO, loss_curve, read_losses, speech_cmd, subprocess_env, write_config

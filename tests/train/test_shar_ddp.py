@@ -13,13 +13,13 @@ import torch.multiprocessing as mp
 from lhotse import CutSet
 
 from speech.data.shar import export_shar
+from speech.testing.shar import probe_rank, shard_probe_collate
+from speech.testing.tones import ToneClassifier, make_tone_corpus
 from speech.train.checkpoint import load_checkpoint_file
 from speech.train.data import EmptyDataError, SharBatchStream, build_shar_dataloader, open_shar
 from speech.train.engine import train
 from speech.train.errors import ConfigError, DataPathError
-from speech.train.examples.tones import ToneClassifier, make_tone_corpus
 from speech.train.schema import SamplerConfig, TrainConfig
-from speech.testing.shar import probe_rank, shard_probe_collate
 
 from .helpers import read_losses, run_cli, write_config
 

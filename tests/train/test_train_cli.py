@@ -17,7 +17,7 @@ def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "train.yaml"
     path.write_text(
         "# a small run\n"
-        "task: tone_classifier\n"
+        "task: speech.testing.tones:ToneClassifierTask\n"
         "task_conf:\n  model: {hidden: 12}\n"
         f"data:\n  train_cuts: {tmp_path / 'train.jsonl.gz'}\n"
         "optim: {lr: 1e-3}\n"
@@ -46,7 +46,7 @@ def test_print_config_shows_every_default_and_the_overrides(config_file: Path, c
     [
         (["optim.lrr=1"], "unknown config key 'optim.lrr' (did you mean 'optim.lr'?)"),
         (["trainer.max_steps=many"], "config key 'trainer.max_steps' expects an integer, got 'many'"),
-        (["task=tone_clasifier"], "unknown task 'tone_clasifier' (did you mean 'tone_classifier'?)"),
+        (["task=asr_ct"], "unknown task 'asr_ct' (did you mean 'asr_ctc'?)"),
         (["trainer.max_steps"], "override 'trainer.max_steps' is not of the form key=value"),
     ],
 )

@@ -2,7 +2,6 @@
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,7 +46,7 @@ def flite_cuts(tmp_path_factory) -> CutSet:
 
 @pytest.fixture(scope="session")
 def featurised(flite_cuts, tmp_path_factory):
-    from speech.tts.features import extract_tts_features
+    from speech.tts.featurize import extract_tts_features
 
     out = tmp_path_factory.mktemp("feats")
     return extract_tts_features(flite_cuts, out, AudioConfig(), embed_speaker=_fake_dvector)
@@ -55,8 +54,8 @@ def featurised(flite_cuts, tmp_path_factory):
 
 @pytest.fixture
 def tiny_config():
-    from speech.tts.config import DecoderConfig, EncoderConfig, TTSModelConfig, VarianceConfig
     from speech.text.symbols import SymbolTable
+    from speech.tts.config import DecoderConfig, EncoderConfig, TTSModelConfig, VarianceConfig
 
     return TTSModelConfig(
         vocab_size=len(SymbolTable.default()),
@@ -77,7 +76,7 @@ def model_and_batch(featurised):
 
     from speech.text.tokenizer import Tokenizer
     from speech.tts.dataset import TTSCollate
-    from speech.tts.features import feature_stats
+    from speech.tts.featurize import feature_stats
     from speech.tts.model import AcousticModel
 
     def make(config):

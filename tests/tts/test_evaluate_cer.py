@@ -1,4 +1,4 @@
-"""``speech tts-evaluate --asr-model``: CER/WER per evaluation set from a saved ASR model."""
+"""``speech tts evaluate --asr-model``: CER/WER per evaluation set from a saved ASR model."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from speech.asr.tokens import CTCConfig, build_char_vocabulary, phoneme_tokens
 from speech.cli import main
 from speech.data.manifests import save_manifests
 from speech.pretrained import ModelTypeMismatchError
-from speech.slu.synthetic import tiny_encoder_config
+from speech.testing.slu_audio import tiny_encoder_config
 from speech.text.tokenizer import Tokenizer
 from speech.tts.evaluate import ASRScorer, build_jobs, run_jobs, summarise
 from speech.tts.model import AcousticModel
@@ -71,7 +71,7 @@ def asr_en(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _evaluate(args: list[str], out: Path) -> dict:
-    assert main(["tts-evaluate", *args, "--out", str(out), "--per-voice", "2"]) == 0
+    assert main(["tts", "evaluate", *args, "--out", str(out), "--per-voice", "2"]) == 0
     return json.loads((out / "tiny" / "results.json").read_text(encoding="utf-8"))
 
 
@@ -155,7 +155,7 @@ def test_cli_takes_several_models_with_their_languages(
     assert results["summary"]["in_language"]["cer_real"] >= 0.0
     assert "cer_real" in (tmp_path / "out" / "RESULTS.md").read_text(encoding="utf-8")
     # a misspelt language is named before anything is synthesised
-    assert main(["tts-evaluate", "--model", str(synth_dir), "--manifests", str(manifests), "--out",
+    assert main(["tts", "evaluate", "--model", str(synth_dir), "--manifests", str(manifests), "--out",
                  str(tmp_path / "bad"), "--asr-model", f"klingon={asr_en}"]) == 2
     assert "klingon" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
@@ -173,7 +173,7 @@ def test_missing_or_wrong_asr_model_is_a_clear_error(
     synth_dir: Path, manifests: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "no_such_asr"
-    base = ["tts-evaluate", "--model", str(synth_dir), "--manifests", str(manifests), "--out", str(tmp_path / "out")]
+    base = ["tts", "evaluate", "--model", str(synth_dir), "--manifests", str(manifests), "--out", str(tmp_path / "out")]
     assert main([*base, "--asr-model", str(missing)]) == 2
     err = capsys.readouterr().err
     assert "ASR model directory not found" in err and str(missing) in err and "asr_ctc" in err

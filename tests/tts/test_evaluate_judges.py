@@ -1,4 +1,4 @@
-"""tts-evaluate's speaker identification, real-speaker zero-shot jobs and per-language table."""
+"""tts evaluate's speaker identification, real-speaker zero-shot jobs and per-language table."""
 
 from __future__ import annotations
 

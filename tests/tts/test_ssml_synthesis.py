@@ -31,7 +31,7 @@ def median_f0(synth: Synthesizer, text: str) -> float:
 
 def test_break_adds_its_pause(synth: Synthesizer) -> None:
     plain = seconds(synth, SENTENCE)
-    paused = seconds(synth, f'<speak>Hello there, <break time="800ms"/> my friend.</speak>')
+    paused = seconds(synth, '<speak>Hello there, <break time="800ms"/> my friend.</speak>')
     assert paused - plain == pytest.approx(0.8, abs=0.1)
 
 

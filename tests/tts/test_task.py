@@ -48,7 +48,7 @@ def test_engine_trains_exports_and_the_package_speaks(prepared, tmp_path):
     assert main(["train", "--config", str(cfg), f"exp_dir={exp}", "trainer.max_steps=6",
                  "trainer.val_every_n_steps=6", "checkpoint.every_n_steps=3"]) == 0
     assert (exp / "model" / "model.safetensors").is_file()
-    assert main(["tts-package", "--acoustic", str(exp / "model"), "--symbols", str(prepared["symbols"]),
+    assert main(["tts", "package", "--acoustic", str(exp / "model"), "--symbols", str(prepared["symbols"]),
                  "--out", str(tmp_path / "synth")]) == 0
     synth = Synthesizer.from_pretrained(tmp_path / "synth")
     table = synth.model.speaker_table

@@ -41,7 +41,7 @@ HOP = AUDIO.hop_length
 
 def tiny_vocos(**audio: object) -> NeuralVocoderConfig:
     return NeuralVocoderConfig(
-        audio=AudioConfig(**audio) if audio else AudioConfig(),  # type: ignore[arg-type]
+        audio=AudioConfig(**audio) if audio else AudioConfig(),  # type: ignore[arg-type]  # any field, per test
         vocos=VocosConfig(dim=32, intermediate_dim=64, num_layers=2),
     )
 
@@ -56,7 +56,10 @@ def tiny_hifigan() -> NeuralVocoderConfig:
 def tiny_gan() -> VocoderGANConfig:
     return VocoderGANConfig(
         generator=tiny_vocos(),
-        discriminator=DiscriminatorConfig(periods=[2, 3], period_channels=4, period_max_channels=16, scales=1, scale_channels=8, scale_max_channels=16, scale_max_groups=2),
+        discriminator=DiscriminatorConfig(
+            periods=[2, 3], period_channels=4, period_max_channels=16,
+            scales=1, scale_channels=8, scale_max_channels=16, scale_max_groups=2,
+        ),
         loss=GanLossConfig(mel_resolutions=[MelResolution(n_fft=1024, hop_length=256, n_mels=80)]),
     )
 
@@ -307,7 +310,7 @@ def test_corrupt_checkpoint_is_refused(tmp_path: Path) -> None:
 
 
 def test_wrong_directories_are_refused(tmp_path: Path) -> None:
-    from speech.train.examples.tones import ToneClassifier, ToneClassifierConfig
+    from speech.testing.tones import ToneClassifier, ToneClassifierConfig
 
     ToneClassifier(ToneClassifierConfig()).save_pretrained(tmp_path / "tones")
     with pytest.raises(ModelTypeMismatchError, match="not a vocoder"):
@@ -341,7 +344,7 @@ def test_cli_resynth_and_cuts(speech_wav: np.ndarray, tmp_path: Path, capsys: py
     from speech.data.manifests import make_supervision, save_manifests
 
     wav_path = save_audio(tmp_path / "in.wav", speech_wav, AUDIO.sample_rate)
-    assert main(["vocoder", "resynth", str(wav_path), "-o", str(tmp_path / "out.wav"), "--vocoder", "griffin-lim"]) == 0
+    assert main(["tts", "vocoder", "resynth", str(wav_path), "-o", str(tmp_path / "out.wav"), "--vocoder", "griffin-lim"]) == 0
     out, sr = load_audio(tmp_path / "out.wav")
     assert sr == AUDIO.sample_rate and len(out) == (len(speech_wav) // HOP + 1) * HOP
     assert "log-mel L1 to input" in capsys.readouterr().out
@@ -350,10 +353,10 @@ def test_cli_resynth_and_cuts(speech_wav: np.ndarray, tmp_path: Path, capsys: py
     supervision = make_supervision(id="utt1", recording_id="utt1", duration=recording.duration, text="x", language="en-us", speaker="s1")
     save_manifests(RecordingSet.from_recordings([recording]), SupervisionSet.from_segments([supervision]), tmp_path, "demo", "train")
     cuts_path = tmp_path / "cuts.jsonl.gz"
-    assert main(["vocoder", "cuts", "--manifests", str(tmp_path), "--corpus", "demo", "-o", str(cuts_path)]) == 0
+    assert main(["tts", "vocoder", "cuts", "--manifests", str(tmp_path), "--corpus", "demo", "-o", str(cuts_path)]) == 0
     from speech.train.data import load_cuts
 
     batch = VocoderCollate(AUDIO, segment_frames=20)(load_cuts(cuts_path, "cuts"))
     assert batch["mel"].shape == (1, 80, 20) and batch["audio"].shape == (1, 20 * HOP)
-    assert main(["vocoder", "cuts", "--manifests", str(tmp_path), "--corpus", "demo", "--splits", "dev", "-o", str(cuts_path)]) == 2
+    assert main(["tts", "vocoder", "cuts", "--manifests", str(tmp_path), "--corpus", "demo", "--splits", "dev", "-o", str(cuts_path)]) == 2
     assert "manifest not found" in capsys.readouterr().err

@@ -85,7 +85,11 @@ def test_gan_task_trains_in_the_engine_and_exports_a_vocoder(tmp_path: Path) -> 
                 },
             },
             "exp_dir": str(tmp_path / "exp"),
-            "data": {"train_cuts": str(cuts), "valid_cuts": str(cuts), "sampler": {"max_duration": 1000.0, "max_cuts": 3, "num_buckets": 2}},
+            "data": {
+                "train_cuts": str(cuts),
+                "valid_cuts": str(cuts),
+                "sampler": {"max_duration": 1000.0, "max_cuts": 3, "num_buckets": 2},
+            },
             "trainer": {"max_steps": 5, "accelerator": "cpu", "val_every_n_steps": 5, "log_every_n_steps": 1, "progress_bar": False},
             "checkpoint": {"every_n_steps": 5, "keep_best": 1},
         },

@@ -10,19 +10,24 @@
 #
 # Stages:
 #   1 corpus     speech data bootstrap-slu (and bootstrap-tts unless --tts-corpus is given)
-#   2 prepare    speech slu prepare (English manifests, stratified 100/10/1 % subsets, labels,
-#                tokens) + speech slu asr-cuts (English / other-language ASR data) + vocabularies
+#   2 prepare    slu_study.py prepare (English manifests, stratified 100/10/1 % subsets, labels,
+#                tokens) + slu_study.py asr-cuts (English / other-language ASR data) + vocabularies
 #   3 asr_same   speech train (CTC on English)               -> exp/asr_same/model
 #   4 asr_cross  speech train (CTC on the other languages)   -> exp/asr_cross/model
-#   5 slu        speech slu train-grid (variant x share x seed, one process) -> exp/slu/<variant>/p<pct>/s<seed>
-#   6 evaluate   speech slu evaluate (test + dev subset)     -> eval.json per run
-#   7 table      speech slu table                            -> exp/RESULTS.md (copied to ./RESULTS.md)
-#   8 package    speech slu package (best variant at 100 % on dev, shippable size) -> exp/bootstrap-slu
+#   5 slu        slu_study.py train-grid (variant x share x seed, one process) -> exp/slu/<variant>/p<pct>/s<seed>
+#   6 evaluate   slu_study.py evaluate (test + dev subset)   -> eval.json per run
+#   7 table      slu_table.py table                          -> exp/RESULTS.md (copied to ./RESULTS.md)
+#   8 package    slu_table.py package (best variant at 100 % on dev, shippable size) -> exp/bootstrap-slu
 #   9 final      that variant and scratch trained longer on 100 % (--final-steps), evaluated;
 #                the variant packaged -> exp/bootstrap-slu-final (what models/bootstrap-slu ships)
 #                and both appended to ./RESULTS.md
+# slu_study.py and slu_table.py are in recipes/templates/pyscripts/ (study code, not the library).
 set -euo pipefail
 cd "$(dirname "$0")"
+# `speech` ($SPEECH) and the Python that runs the pyscripts ($PYTHON), as every recipe finds them.
+# shellcheck source=recipes/templates/common.sh
+. ../../templates/common.sh
+pyscripts=../../templates/pyscripts
 stage=1; stop_stage=9; smoke=false; workers=2
 data=data; exp=exp; tts_corpus=""; seeds_opt=""; final_steps=1200; teacher=natural
 while [ $# -gt 0 ]; do
@@ -40,7 +45,6 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
-speech=${SPEECH:-speech}
 lang=en-us; fractions="1 0.1 0.01"; seeds="1 2 3"; suffix=""; size=full; slu_langs=""
 own_variants="scratch asr_same asr_cross multitask fusion combined"
 # Whisper-base's encoder (680,000 h of ASR pre-training) under the same SLU head: conf/slu_whisper.yaml.
@@ -95,13 +99,13 @@ if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
   fi
 fi
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
-  $speech slu prepare --corpus "$corpus" --out "$slu" --language $lang --fractions $fractions --seeds $seeds
+  $python $pyscripts/slu_study.py prepare --corpus "$corpus" --out "$slu" --language $lang --fractions $fractions --seeds $seeds
   sources="--source $corpus:bootstrap_asr"
   [ -n "$tts_corpus" ] && sources="$sources --source $tts_corpus:bootstrap_tts"
   cross="de es fr it ca cs fi"  # Latin-script languages: English letters are in their vocabulary
   for split in train dev; do
-    $speech slu asr-cuts $sources --split $split --languages $lang -o "$asr/same_${split}_cuts.jsonl.gz"
-    $speech slu asr-cuts $sources --split $split --languages $cross -o "$asr/cross_${split}_cuts.jsonl.gz"
+    $python $pyscripts/slu_study.py asr-cuts $sources --split $split --languages $lang -o "$asr/same_${split}_cuts.jsonl.gz"
+    $python $pyscripts/slu_study.py asr-cuts $sources --split $split --languages $cross -o "$asr/cross_${split}_cuts.jsonl.gz"
   done
   for which in same cross; do
     [ -f "$asr/${which}_tokens.json" ] || $speech asr vocab --cuts "$asr/${which}_train_cuts.jsonl.gz" -o "$asr/${which}_tokens.json"
@@ -117,7 +121,7 @@ done
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
   for family in "$own_variants" "$whisper_variants"; do  # one grid per base config
     grid=(); for v in $family; do grid+=(--variant "$v=${overrides[$v]}"); done
-    $speech slu train-grid --config "$(conf_of "${family%% *}")" --runs "$exp/slu" --fractions $fractions \
+    $python $pyscripts/slu_study.py train-grid --config "$(conf_of "${family%% *}")" --runs "$exp/slu" --fractions $fractions \
       --seeds $seeds "${grid[@]}" --set data.train_cuts="$slu/train_p{pct}_s{seed}_cuts.jsonl.gz" \
       --set data.valid_cuts="$slu/dev_small_cuts.jsonl.gz" --set task_conf.labels_file="$slu/labels.json"
   done
@@ -126,28 +130,28 @@ fi
 phrasing=""; [ -f "$slu/test_phrasing_cuts.jsonl.gz" ] && phrasing="--cuts test_phrasing=$slu/test_phrasing_cuts.jsonl.gz"
 if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
   # shellcheck disable=SC2086  # $phrasing is two words or none
-  $speech slu evaluate --runs "$exp/slu" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz" $phrasing
+  $python $pyscripts/slu_study.py evaluate --runs "$exp/slu" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz" $phrasing
 fi
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   args=(); for v in $variants; do args+=(--describe "$v=${describe[$v]}"); done
-  $speech slu table --runs "$exp/slu" --variants $variants --baseline scratch "${args[@]}" -o "$exp/RESULTS.md" \
+  $python $pyscripts/slu_table.py table --runs "$exp/slu" --variants $variants --baseline scratch "${args[@]}" -o "$exp/RESULTS.md" \
     --asr "$exp/asr_same" --asr "$exp/asr_cross" \
     --note "English ($lang) part of the bootstrap SLU corpus (FSC schema: 31 intents); test set: all English test utterances, speakers unseen in training." \
     --note "Shares of the English training set (stratified by intent, one subset per seed); the same number of steps for every share." \
     --note "Seeds: $seeds (initialisation, batch order and subset). Made by recipes/bootstrap/slu/run.sh (see its header)." \
     --note "Wall seconds depend on what else the machine runs; CPU seconds are the training process's own."
   if [ -n "$phrasing" ]; then
-    $speech slu table --runs "$exp/slu" --variants $variants --baseline scratch --split test_phrasing \
+    $python $pyscripts/slu_table.py table --runs "$exp/slu" --variants $variants --baseline scratch --split test_phrasing \
       -o "$exp/RESULTS_phrasing.md" --note "The test speakers reading phrasings that training and dev never used."
     tail -n +2 "$exp/RESULTS_phrasing.md" | sed 's/^## /### /' >> "$exp/RESULTS.md"
   fi
   $smoke || cp "$exp/RESULTS.md" RESULTS.md  # the smoke table is a test, not a result
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
-  $speech slu package --runs "$exp/slu" --fraction 1 --max-mb 10 --out "$exp/bootstrap-slu"
+  $python $pyscripts/slu_table.py package --runs "$exp/slu" --fraction 1 --max-mb 10 --out "$exp/bootstrap-slu"
 fi
 if [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
-  variant=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['variant'])" "$exp/bootstrap-slu/selection.json")
+  variant=$($python -c "import json, sys; print(json.load(open(sys.argv[1]))['variant'])" "$exp/bootstrap-slu/selection.json")
   for v in $(echo "$variant scratch" | tr ' ' '\n' | awk '!seen[$0]++'); do  # and scratch, for the gain
     # shellcheck disable=SC2046  # the overrides are separate words on purpose
     timed_train "$exp/final/$v/p100/s1" --config "$(conf_of "$v")" task_conf.labels_file="$slu/labels.json" \
@@ -156,12 +160,12 @@ if [ $stage -le 9 ] && [ $stop_stage -ge 9 ]; then
       checkpoint.every_n_steps=$((final_steps / 4)) trainer.seed=1 ${overrides[$v]}
   done
   # shellcheck disable=SC2086
-  $speech slu evaluate --runs "$exp/final" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz" $phrasing
-  $speech slu package --runs "$exp/final" --fraction 1 --max-mb 10 --variants "$variant" --out "$exp/bootstrap-slu-final"
+  $python $pyscripts/slu_study.py evaluate --runs "$exp/final" --cuts test="$slu/test_cuts.jsonl.gz" --cuts dev="$slu/dev_small_cuts.jsonl.gz" $phrasing
+  $python $pyscripts/slu_table.py package --runs "$exp/final" --fraction 1 --max-mb 10 --variants "$variant" --out "$exp/bootstrap-slu-final"
   # What refuses non-commands ("intent": null): distances from the training commands, threshold on dev.
   $speech slu calibrate --model "$exp/bootstrap-slu-final" --train "$slu/train_p100_s1_cuts.jsonl.gz" \
     --dev "$slu/dev_cuts.jsonl.gz"
-  $speech slu table --runs "$exp/final" --baseline scratch -o "$exp/final/RESULTS.md" \
+  $python $pyscripts/slu_table.py table --runs "$exp/final" --baseline scratch -o "$exp/final/RESULTS.md" \
     --note "Stage 9: the variant chosen in stage 8 ($variant) and scratch, $final_steps steps on 100 % (seed 1)."
   $smoke || { cat "$exp/RESULTS.md"; echo; echo "## Stage 9: $final_steps steps, the chosen variant and scratch"
                tail -n +2 "$exp/final/RESULTS.md" | sed 's/^## /### /'; } > RESULTS.md

@@ -12,14 +12,14 @@
 #
 # Stages:
 #   1 corpus       speech data bootstrap-tts        (resumable: finished utterances are kept)
-#   2 features     speech tts-features              (mel, pitch, energy, d-vectors; resumable by shard)
+#   2 features     speech tts features              (mel, pitch, energy, d-vectors; resumable by shard)
 #   3 acoustic     speech train  (adversarial)      (resumes from exp/*/checkpoints/last.ckpt)
 #   4 ablation     speech train  (no adversarial loss)
 #   5 consistency  speech train  (stage 3's model fine-tuned with the style- and speaker-consistency
 #                  losses on its free-running output: the model that ships)
-#   6 vocoder      speech vocoder cuts + speech train + export
-#   7 package      speech tts-package               (acoustic + symbols + vocoder)
-#   8 evaluate     speech tts-evaluate + local/prosody_judge.py -> exp/eval/RESULTS.md, copied to ./RESULTS.md
+#   6 vocoder      speech tts vocoder cuts + speech train + export
+#   7 package      speech tts package               (acoustic + symbols + vocoder)
+#   8 evaluate     speech tts evaluate + local/prosody_judge.py -> exp/eval/RESULTS.md, copied to ./RESULTS.md
 set -euo pipefail
 cd "$(dirname "$0")"
 stage=1; stop_stage=8; smoke=false; size=full; workers=2; train_conf=tts; per_speaker=""
@@ -52,7 +52,7 @@ if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
   $speech data bootstrap-tts --out "$corpus" --size $size --workers "$workers" $langs
 fi
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
-  $speech tts-features --manifests "$corpus" --corpus bootstrap_tts --splits train dev \
+  $speech tts features --manifests "$corpus" --corpus bootstrap_tts --splits train dev \
     --out "$feats" --configs conf/$train_conf.yaml --config-dir "$configs" --workers "$workers" $per_speaker
 fi
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
@@ -74,21 +74,21 @@ if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
 fi
 if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
   mkdir -p "$data/vocoder"
-  $speech vocoder cuts --manifests "$corpus" --splits train -o "$data/vocoder/train_cuts.jsonl.gz"
-  $speech vocoder cuts --manifests "$corpus" --splits dev -o "$data/vocoder/dev_cuts.jsonl.gz"
+  $speech tts vocoder cuts --manifests "$corpus" --splits train -o "$data/vocoder/train_cuts.jsonl.gz"
+  $speech tts vocoder cuts --manifests "$corpus" --splits dev -o "$data/vocoder/dev_cuts.jsonl.gz"
   $speech train --config "$voc_conf" exp_dir="$exp/vocoder" \
     data.train_cuts="$data/vocoder/train_cuts.jsonl.gz" data.valid_cuts="$data/vocoder/dev_cuts.jsonl.gz"
-  $speech vocoder export "$exp/vocoder/model" -o "$exp/vocoder/export"
+  $speech tts vocoder export "$exp/vocoder/model" -o "$exp/vocoder/export"
 fi
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   for run in adv noadv adv_cons; do
-    $speech tts-package --acoustic "$exp/tts_$run/model" --symbols "$feats/symbols.json" \
+    $speech tts package --acoustic "$exp/tts_$run/model" --symbols "$feats/symbols.json" \
       --vocoder "$exp/vocoder/export" --out "$exp/synth_$run"
   done
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   sizes=(--per-voice 2 --cross-languages 2); $smoke && sizes=(--per-voice 1)  # RESULTS.md's sizes
-  $speech tts-evaluate --model "$exp/synth_adv" --name adversarial --model "$exp/synth_noadv" \
+  $speech tts evaluate --model "$exp/synth_adv" --name adversarial --model "$exp/synth_noadv" \
     --name no_adversarial --model "$exp/synth_adv_cons" --name adversarial_consistency \
     --manifests "$corpus" "${sizes[@]}" --out "$exp/eval" "${asr[@]}"
   if ! $smoke; then  # the smoke corpus is too small to train the judge; its table is a test, not a result

@@ -2,7 +2,7 @@
 
 ``tts``: the data (utterances, speakers, hours per split), each acoustic model's size and training
 curve (first and last logged training mel L1, last validation mel L1) and the evaluation table of
-``speech tts-evaluate`` (per model and set: speaker similarity, speaker-id accuracy, MCD, emotion
+``speech tts evaluate`` (per model and set: speaker similarity, speaker-id accuracy, MCD, emotion
 accuracy).
 
 ``slu``: the data, the model, and ``speech eval intent``'s figures on the test split: intent
@@ -20,7 +20,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ def tts_results(title: str, recipe: str, config: str, split_dir: Path, exp: Path
         f"## Data (`{split_dir}`)\n\n{data_table(split_dir, corpus)}\n"
         f"Held-out speakers (zero-shot set): {held}.\n\n"
         f"## Acoustic models\n\n" + "\n".join(train_rows) + "\n\n"
-        "## Evaluation (`speech tts-evaluate`)\n\n" + markdown_table(summaries) + "\n"
+        "## Evaluation (`speech tts evaluate`)\n\n" + markdown_table(summaries) + "\n"
         "sim_target / sim_other: cosine similarity of GE2E (resemblyzer) embeddings of the output to the "
         "target voice's real clips / to the other voices; speaker_id_correct: share of outputs whose nearest "
         "voice is the target; mcd: mel-cepstral distortion (dB, DTW) against the real recording (in_language, "
@@ -119,8 +119,8 @@ def majority_baseline(train_cuts: Path, refs: dict[str, Any]) -> float:
     """Accuracy of always answering the most frequent training intent (restricted like the refs)."""
     from lhotse import CutSet
 
-    from speech.slu.labels import cut_intent
     from speech.eval.intent import slot_correct
+    from speech.slu.labels import cut_intent
 
     if not refs:
         return 0.0
@@ -183,7 +183,7 @@ def _slu_init(run_config: Path) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

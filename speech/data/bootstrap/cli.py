@@ -110,7 +110,8 @@ def _run_slu(args: argparse.Namespace) -> int:
     _require_out(args)
     config = SLUBootstrapConfig(
         out_dir=args.out, teacher=args.teacher, langs=args.langs, size=args.size, seed=args.seed,
-        workers=args.workers, commands_per_speaker=args.commands_per_speaker, augment=tuple(args.augment), asr_langs=args.asr_langs, asr=not args.no_asr,
+        workers=args.workers, commands_per_speaker=args.commands_per_speaker, augment=tuple(args.augment),
+        asr_langs=args.asr_langs, asr=not args.no_asr,
         allow_missing_voices=args.allow_missing_voices, progress=not args.no_progress,
     )
     report = build_slu_corpus(config)

@@ -12,6 +12,9 @@
   Kokoro's own ``speed`` input.
 - :class:`PicoEngine` runs SVOX Pico through ``ttspico`` (in-process, 16 kHz).
 
+:func:`say` speaks one text with a system voice named by engine and voice (``say("flite", "slt",
+text)``): the one way the rest of the library and the test fixtures call flite and festival.
+
 Each engine says which parts of an :class:`EmotionStyle` it applies itself
 (:func:`residual_style` gives what is left for PSOLA).
 
@@ -31,12 +34,13 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from speech.data.bootstrap.errors import SynthesisError, VoiceUnavailableError
 from speech.data.bootstrap.styles import EmotionStyle, espeak_parameters
-from speech.data.bootstrap.voices import Voice
+from speech.data.bootstrap.voices import SLU_EXTRA_VOICES, TTS_VOICES, Voice, missing_reason
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +83,7 @@ class EspeakEngine:
         self._callback = _SYNTH_CALLBACK(self._on_samples)
         self.sample_rate = 22050
 
-    def _on_samples(self, samples, count, events) -> int:  # noqa: ANN001 (ctypes signature)
+    def _on_samples(self, samples, count, events) -> int:
         if count > 0:
             self._chunks.append(np.ctypeslib.as_array(samples, shape=(count,)).copy())
         return 0
@@ -143,13 +147,25 @@ class FliteEngine:
         self._exe = exe
 
     def synthesize(self, voice: Voice, text: str) -> tuple[np.ndarray, int]:
-        """Speak ``text`` with flite voice ``voice.name``."""
+        """Speak ``text`` with flite voice ``voice.name``, read from a file (``flite -f``)."""
+        return self._run(voice, text, from_file=True)
+
+    def synthesize_text(self, voice: Voice, text: str) -> tuple[np.ndarray, int]:
+        """Speak ``text`` given on the command line (``flite -t``).
+
+        The same voice as :meth:`synthesize`, but flite pauses differently between the sentences
+        of a text given this way; the test fixtures and the prosody reference clips were made so.
+        """
+        return self._run(voice, text, from_file=False)
+
+    def _run(self, voice: Voice, text: str, from_file: bool) -> tuple[np.ndarray, int]:
         from speech.audio.io import load_audio
 
         with tempfile.TemporaryDirectory(prefix="flite-") as tmp:
             txt, wav = Path(tmp) / "in.txt", Path(tmp) / "out.wav"
             txt.write_text(text + "\n", encoding="utf-8")
-            proc = subprocess.run([self._exe, "-voice", voice.name, "-f", str(txt), "-o", str(wav)],
+            source = ["-f", str(txt)] if from_file else ["-t", text]
+            proc = subprocess.run([self._exe, "-voice", voice.name, *source, "-o", str(wav)],
                                   capture_output=True, text=True, check=False, timeout=120)
             if proc.returncode != 0 or not wav.is_file() or wav.stat().st_size <= 44:
                 raise SynthesisError(f"flite voice {voice.name} failed on {text!r}: {proc.stderr.strip()[-300:]}")
@@ -208,6 +224,38 @@ class FestivalEngine:
                 results.append(load_audio(out))
             return results
 
+    def synthesize_text(self, voice: Voice, text: str) -> tuple[np.ndarray, int]:
+        """Speak ``text`` with festival voice ``voice.name`` as festival's ``text2wave`` does.
+
+        Unlike :meth:`synthesize_many` (one utterance per text), ``text2wave`` splits the text
+        into sentences and joins them with festival's own pauses; the prosody reference clips
+        (:mod:`speech.eval.reference_clips`) and their shipped statistics were made this way.
+
+        Raises:
+            VoiceUnavailableError: ``text2wave`` is missing.
+            SynthesisError: the text cannot be written in the voice's charset, or no audio came out.
+        """
+        from speech.audio.io import load_audio
+
+        exe = shutil.which("text2wave")
+        if exe is None:
+            raise VoiceUnavailableError("festival's text2wave is not installed: `sudo apt-get install festival`")
+        try:
+            payload = text.encode(voice.encoding)
+        except UnicodeEncodeError as e:
+            raise SynthesisError(
+                f"festival voice {voice.name} reads {voice.encoding} text; {text[e.start:e.end]!r} cannot be "
+                f"written in it (text: {text!r})") from e
+        with tempfile.TemporaryDirectory(prefix="festival-") as tmp:
+            txt, wav = Path(tmp) / "in.txt", Path(tmp) / "out.wav"
+            txt.write_bytes(payload)
+            proc = subprocess.run([exe, "-eval", f"(voice_{voice.name})", str(txt), "-o", str(wav)],
+                                  capture_output=True, check=False, timeout=120)
+            if proc.returncode != 0 or not wav.is_file() or wav.stat().st_size <= 44:
+                err = proc.stderr.decode(voice.encoding, errors="replace").strip()[-300:]
+                raise SynthesisError(f"festival voice {voice.name} failed on {text!r}: {err}")
+            return load_audio(wav)
+
 
 class KokoroEngine:
     """Kokoro-82M v1.0 (int8 ONNX, 24 kHz) on onnxruntime's CPU provider.
@@ -251,7 +299,7 @@ class KokoroEngine:
         if not voice.mix:
             raise SynthesisError(f"Kokoro voice {voice.id} has no style mix")
         if voice.mix not in self._tables:
-            self._tables[voice.mix] = sum(w * kokoro.load_voice(name) for name, w in voice.mix)
+            self._tables[voice.mix] = np.sum([w * kokoro.load_voice(name) for name, w in voice.mix], axis=0)
         return self._tables[voice.mix]
 
     def token_ids(self, text: str, language: str) -> list[int]:
@@ -304,7 +352,7 @@ class PicoEngine:
         except ImportError as e:
             raise VoiceUnavailableError("SVOX Pico is not installed: `pip install ttspico`") from e
         self._module = ttspico
-        self._engines: dict[str, object] = {}
+        self._engines: dict[str, Any] = {}  # ttspico.TtsEngine per language (the package has no types)
 
     def synthesize(self, voice: Voice, text: str) -> tuple[np.ndarray, int]:
         """Speak ``text`` with Pico's language ``voice.name`` (``es-ES``)."""
@@ -355,3 +403,51 @@ def synthesize_raw(voice: Voice, texts: Sequence[str], styles: Sequence[EmotionS
     if isinstance(engine, (FliteEngine, PicoEngine)):
         return [engine.synthesize(voice, t) for t in texts]
     return engine.synthesize_many(voice, texts)
+
+
+#: The engines :func:`say` speaks with: the system voices named by their program's own voice names.
+SYSTEM_ENGINES: tuple[str, ...] = ("flite", "festival")
+
+
+def say(engine: str, voice: str, text: str, encoding: str | None = None) -> tuple[np.ndarray, int]:
+    """Speak ``text`` with the system voice ``voice`` of ``engine``; returns ``(float32 waveform, rate)``.
+
+    Args:
+        engine: ``"flite"`` or ``"festival"``.
+        voice: the program's own voice name (flite ``slt``, ``kal16``; festival ``kal_diphone``,
+            ``cmu_us_slt_arctic_hts``).
+        text: what to say.
+        encoding: the charset a festival voice reads (``latin-1`` for the Italian, Catalan and
+            Finnish voices, ``iso-8859-2`` for Czech); None: the voice's own when the bootstrap
+            voice tables list it, else UTF-8 (what flite reads).
+
+    The audio is at the voice's own rate, spoken as ``flite -t`` and festival's ``text2wave`` speak
+    a text (:meth:`FliteEngine.synthesize_text`, :meth:`FestivalEngine.synthesize_text`).
+
+    Raises:
+        ValueError: ``engine`` is not a system engine.
+        VoiceUnavailableError: the program or the voice is not installed (the message names the package).
+        SynthesisError: the engine failed on the text.
+    """
+    if engine not in SYSTEM_ENGINES:
+        raise ValueError(f"unknown system engine {engine!r}; choose {', '.join(SYSTEM_ENGINES)}")
+    spec = _system_voice("flite" if engine == "flite" else "festival", voice, encoding)
+    reason = missing_reason(spec)
+    if reason is not None:
+        raise VoiceUnavailableError(reason)
+    system = get_engine(spec.engine)
+    if not isinstance(system, FliteEngine | FestivalEngine):  # guaranteed by SYSTEM_ENGINES; for the type checker
+        raise ValueError(f"{engine!r} is not a system engine")
+    return system.synthesize_text(spec, text)
+
+
+def _system_voice(engine: Literal["flite", "festival"], name: str, encoding: str | None) -> Voice:
+    """The bootstrap voice record of ``name`` when the corpora use it (it knows the package to
+    install and the charset), else a record made here."""
+    for voices in (*TTS_VOICES.values(), *SLU_EXTRA_VOICES.values()):
+        for known in voices:
+            if known.engine == engine and known.name == name:
+                return dataclasses.replace(known, encoding=encoding or known.encoding)
+    package = "flite" if engine == "flite" else "festvox-* (the package with this voice)"
+    return Voice(id=f"{engine}-{name}", engine=engine, name=name, language="", gender=None,
+                 encoding=encoding or "utf-8", package=package)

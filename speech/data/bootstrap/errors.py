@@ -6,11 +6,15 @@ traceback) and the builtin that fits best.
 
 from __future__ import annotations
 
-from speech.errors import SpeechError
+from speech.errors import BackendUnavailableError, SpeechError
 
 
-class VoiceUnavailableError(SpeechError, RuntimeError):
-    """A synthesis program or voice is not installed; the message names the package to install."""
+class VoiceUnavailableError(BackendUnavailableError):
+    """A synthesis program or voice is not installed; the message names the package to install.
+
+    A :class:`~speech.errors.BackendUnavailableError`, so callers of
+    :func:`speech.data.bootstrap.engines.say` catch a missing voice as any other missing backend.
+    """
 
 
 class SynthesisError(SpeechError, RuntimeError):

@@ -163,8 +163,3 @@ def pico_missing_reason(voice: Voice) -> str | None:
         return "SVOX Pico is not installed: `pip install ttspico` (builds with gcc)"
     return None
 
-
-def engines_by_language(voices: dict[str, tuple[Voice, ...]]) -> dict[str, list[str]]:
-    """Which engines speak each language (for the corpus info and README)."""
-    return {lang: sorted({v.engine for v in vs}) for lang, vs in voices.items()}
-

@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-
 # Share of each style when a corpus picks styles at random: neutral dominates, as in real data.
 STYLE_WEIGHTS: dict[str, float] = {"neutral": 0.4, "happy": 0.15, "sad": 0.15, "angry": 0.15,
                                    "surprised": 0.15}

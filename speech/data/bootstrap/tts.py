@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from speech.data.bootstrap.corpus import PlannedUtterance, prepare_out_dir, write_info, write_manifests
+from speech.data.bootstrap.functional import utterance_rng
 from speech.data.bootstrap.sentences import assign_splits, load_sentences, sentence_id
 from speech.data.bootstrap.styles import STYLES, pick_emotion
-from speech.data.bootstrap.functional import utterance_rng
 from speech.data.bootstrap.synthesis import SAMPLE_RATE, UtteranceJob, run_jobs
 from speech.data.bootstrap.voices import HELDOUT_VOICES, TTS_VOICES, Voice, check_voices, resolve_languages
 from speech.data.manifests import EMOTIONS

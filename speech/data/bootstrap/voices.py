@@ -212,11 +212,6 @@ SLU_EXTRA_VOICES: dict[str, tuple[Voice, ...]] = {
 }
 
 
-def bootstrap_languages() -> list[str]:
-    """Languages the bootstrap TTS corpus can build, in registry order."""
-    return list(TTS_VOICES)
-
-
 def resolve_languages(names: Iterable[str] | None, available: Sequence[str]) -> list[str]:
     """Canonical codes for user-given language names, each checked against ``available``.
 

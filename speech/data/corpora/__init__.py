@@ -3,9 +3,10 @@
 One small module per corpus, each with a ``prepare_<corpus>(src_dir, out_dir, ...)`` function.
 Where lhotse has a recipe (LJ Speech, VCTK, LibriTTS-R, MLS, Common Voice, AISHELL-3, Fluent Speech
 Commands) the module runs it and maps its output onto our convention; ESD, SLURP, CSS10 and the
-Asterisk prompts (Debian's real recordings, the real-speech test set) have parsers here. Every preparation skips corrupt, empty and missing audio files, counts them, reports
-them at the end (log, :attr:`PreparedCorpus.skipped`, ``<corpus>_skipped.tsv``) and writes nothing
-unless every split validates.
+Asterisk prompts (Debian's real recordings, the real-speech test set) have parsers here. Every
+preparation skips corrupt, empty and missing audio files, counts them, reports them at the end
+(log, :attr:`PreparedCorpus.skipped`, ``<corpus>_skipped.tsv``) and writes nothing unless every
+split validates.
 
 Example:
     >>> from speech.data.corpora import prepare_corpus

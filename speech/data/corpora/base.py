@@ -263,7 +263,7 @@ def probe_audio(path: str | os.PathLike[str]) -> tuple[Recording | None, str | N
         return None, "empty: 0 bytes"
     try:
         recording = Recording.from_file(p)
-    except Exception as e:  # noqa: BLE001 - lhotse's backends raise many types; all mean "unusable"
+    except Exception as e:  # lhotse's backends raise many types; all mean "unusable"
         return None, f"corrupt: {_loading_error_summary(e)}"
     if recording.num_samples <= 0 or recording.duration <= 0:
         return None, "empty: no audio samples"
@@ -281,7 +281,7 @@ def probe_audio(path: str | os.PathLike[str]) -> tuple[Recording | None, str | N
                 f.seek(f.frames - tail)
                 if len(f.read(tail)) < tail:
                     return None, "truncated: fewer samples than the header declares"
-    except Exception as e:  # noqa: BLE001 - decoding errors come from libsndfile as several types
+    except Exception as e:  # decoding errors come from libsndfile as several types
         return None, f"corrupt: cannot decode the end of the file ({e})"
     return recording, None
 

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from speech.data.corpora.base import (
-    CorpusOptionError,
     CorpusFormatError,
     CorpusNotFoundError,
+    CorpusOptionError,
     PreparedCorpus,
     check_corpus_dir,
     convert_supervisions,

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from speech.data.corpora.base import (
-    CorpusOptionError,
     CorpusNotFoundError,
+    CorpusOptionError,
     PreparedCorpus,
     SkippedItem,
     check_corpus_dir,

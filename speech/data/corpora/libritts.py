@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from speech.data.corpora.base import (
-    CorpusOptionError,
     CorpusNotFoundError,
+    CorpusOptionError,
     PreparedCorpus,
     check_corpus_dir,
     convert_supervisions,

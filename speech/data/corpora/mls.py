@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from speech.data.corpora.base import (
-    CorpusOptionError,
     CorpusNotFoundError,
+    CorpusOptionError,
     PreparedCorpus,
     SkippedItem,
     check_corpus_dir,

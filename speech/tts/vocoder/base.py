@@ -21,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -60,7 +60,12 @@ class VocoderMixin:
     The class using it provides ``audio_config`` and ``forward(mel, audio_config=None)``.
     """
 
-    audio_config: AudioConfig
+    if TYPE_CHECKING:  # for the type checker only: what the class using the mixin provides
+
+        @property
+        def audio_config(self) -> AudioConfig: ...
+
+        def __call__(self, mel: torch.Tensor, audio_config: AudioConfig | None = None) -> torch.Tensor: ...
 
     @property
     def sample_rate(self) -> int:
@@ -102,7 +107,7 @@ class VocoderMixin:
         single = array.ndim == 2
         tensor = torch.from_numpy(np.ascontiguousarray(array[None] if single else array))
         device = _module_device(self)
-        wav = self(tensor.to(device), audio_config=audio_config)  # type: ignore[operator]
+        wav = self(tensor.to(device), audio_config=audio_config)
         out = wav.float().cpu().numpy()
         return out[0] if single else out
 

@@ -1,12 +1,12 @@
-"""``speech vocoder ...``: copy-synthesis, training data, export.
+"""``speech tts vocoder ...``: copy-synthesis, training data, evaluation, export.
 
-- ``speech vocoder resynth --vocoder griffin-lim in.wav -o out.wav``: wav -> log-mel -> vocoder ->
+- ``speech tts vocoder resynth --vocoder griffin-lim in.wav -o out.wav``: wav -> log-mel -> vocoder ->
   wav, and the log-mel distance of the result (how much the vocoder loses);
-- ``speech vocoder cuts --manifests DIR --corpus bootstrap_tts --splits train -o cuts.jsonl.gz``:
+- ``speech tts vocoder cuts --manifests DIR --corpus bootstrap_tts --splits train -o cuts.jsonl.gz``:
   corpus manifests -> the CutSet a vocoder config trains on;
-- ``speech vocoder evaluate --vocoder griffin-lim --vocoder DIR --cuts dev.jsonl.gz``: copy-synthesis
-  scores (log-mel L1, MCD, F0 errors, DNSMOS, real-time factor);
-- ``speech vocoder export exp/vocoder/model -o models/NAME/vocoder``: keep only the generator.
+- ``speech tts vocoder evaluate --vocoder griffin-lim --vocoder DIR --cuts dev.jsonl.gz``: copy-synthesis
+  scores (log-mel L1, and the MCD, F0 errors and DNSMOS of :mod:`speech.eval.tts`; real-time factor);
+- ``speech tts vocoder export exp/vocoder/model -o models/NAME/vocoder``: keep only the generator.
 
 Training itself is ``speech train --config speech/tts/vocoder/configs/bootstrap_cpu.yaml``.
 """
@@ -17,8 +17,8 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``speech vocoder`` and its sub-commands."""
-    parser = subparsers.add_parser("vocoder", help="vocoders: copy-synthesis, training data, export")
+    """Add ``vocoder`` and its sub-commands (under ``speech tts``)."""
+    parser = subparsers.add_parser("vocoder", help="vocoders: copy-synthesis, training data, evaluation, export")
     commands = parser.add_subparsers(dest="vocoder_command", metavar="VOCODER_COMMAND")
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
 
@@ -35,7 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cuts.add_argument("-o", "--output", required=True, help="output .jsonl.gz")
     cuts.set_defaults(func=_cuts)
 
-    evaluate = commands.add_parser("evaluate", help="copy-synthesis scores (mel L1, MCD, F0, DNSMOS, RTF) on real audio")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="copy-synthesis scores (mel L1, MCD, F0, DNSMOS, RTF) on real audio",
+        description="Re-vocode the log-mel of real recordings and score the output against them with the metrics "
+        "of `speech eval tts` (MCD, F0 errors, DNSMOS), plus the log-mel L1 and spectral convergence the vocoder "
+        "trains on, and its real-time factor. A whole synthesizer is evaluated by `speech tts evaluate`.",
+    )
     evaluate.add_argument("--vocoder", action="append", required=True, help="'griffin-lim' or a model directory (repeatable)")
     evaluate.add_argument("--cuts", required=True, help="a lhotse CutSet file (e.g. the dev cuts)")
     evaluate.add_argument("--max-utterances", type=int, default=20, help="evaluate the first N cuts (default 20)")
@@ -87,7 +93,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
 
     from speech.fileio import atomic_write_text
-    from speech.tts.vocoder.evaluate import evaluate_copy_synthesis, load_cut_waveforms
+    from speech.tts.vocoder.copy_synthesis import (
+        evaluate_copy_synthesis,
+        load_cut_waveforms,
+    )
     from speech.tts.vocoder.loading import load_vocoder
 
     results = {}

@@ -14,9 +14,6 @@ the bootstrap TTS corpus) into the CutSet file the training engine reads;
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,7 @@ import numpy as np
 import torch
 
 from speech.audio.features import AudioConfig, LogMelSpectrogram
-from speech.audio.io import load_audio, save_audio
+from speech.audio.io import save_audio
 from speech.errors import AudioError
 from speech.fileio import atomic_path
 
@@ -144,29 +141,20 @@ def synthesize_speech(
 ) -> Path:
     """Speak ``text`` with flite (``voice`` e.g. ``slt``) or festival (e.g. ``cmu_us_slt_arctic_hts``).
 
-    The result is resampled to ``sample_rate`` and written atomically as 16-bit WAV.
+    The voice speaks through :func:`speech.data.bootstrap.engines.say`; the result is resampled to
+    ``sample_rate`` and written atomically as 16-bit WAV.
 
     Raises:
-        FileNotFoundError: the engine's program is not installed.
-        AudioError: the engine failed or produced no audio.
+        ValueError: ``engine`` is neither flite nor festival.
+        BackendUnavailableError: the engine's program or the voice is not installed.
+        SynthesisError: the engine failed or produced no audio.
     """
-    program = {"flite": "flite", "festival": "text2wave"}.get(engine)
-    if program is None:
-        raise ValueError(f"engine must be 'flite' or 'festival', got {engine!r}")
-    if shutil.which(program) is None:
-        raise FileNotFoundError(f"{program} is not installed (apt-get install {engine})")
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.wav"
-        if engine == "flite":
-            cmd = [program, "-voice", voice, "-t", text, "-o", str(raw)]
-        else:
-            txt = Path(tmp) / "in.txt"
-            txt.write_text(text, encoding="utf-8")
-            cmd = [program, "-eval", f"(voice_{voice})", str(txt), "-o", str(raw)]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-        if result.returncode != 0 or not raw.is_file():
-            raise AudioError(f"{engine} voice {voice!r} failed: {result.stderr.strip()[:300]}")
-        wav, _ = load_audio(raw, sample_rate=sample_rate)
+    from speech.audio.io import resample
+    from speech.data.bootstrap.engines import say
+
+    wav, rate = say(engine, voice, text)
+    if rate != sample_rate:
+        wav = resample(wav, rate, sample_rate)
     return save_audio(out_path, wav, sample_rate)
 
 

@@ -4,7 +4,7 @@ The log-mel is mapped back to a linear magnitude spectrogram (mel filterbank pse
 computed once; or torchaudio's ``InverseMelScale`` least-squares solve), then
 ``torchaudio.functional.griffinlim`` with momentum ("fast Griffin-Lim", Perraudin et al. 2013)
 estimates a phase. It sounds phasey: use it for tests, for a model without a trained vocoder, and
-as the baseline a neural vocoder is measured against (``speech vocoder evaluate``).
+as the baseline a neural vocoder is measured against (``speech tts vocoder evaluate``).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class GriffinLimVocoder(VocoderMixin, torch.nn.Module):
         self.register_buffer("window", torch.hann_window(c.win_length), persistent=False)
 
     @property
-    def audio_config(self) -> AudioConfig:  # type: ignore[override]
+    def audio_config(self) -> AudioConfig:
         """Settings of the mels this vocoder takes."""
         return self.config.audio
 

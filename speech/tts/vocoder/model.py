@@ -156,7 +156,7 @@ class NeuralVocoder(VocoderMixin, PretrainedModel):
         self.generator = build_generator(config)
 
     @property
-    def audio_config(self) -> AudioConfig:  # type: ignore[override]
+    def audio_config(self) -> AudioConfig:
         """Settings of the mels this vocoder takes."""
         return self.config.audio
 
@@ -168,7 +168,3 @@ class NeuralVocoder(VocoderMixin, PretrainedModel):
         """
         self.check_input(mel, audio_config)
         return self.generator(mel)
-
-    def num_parameters(self) -> int:
-        """Number of weights."""
-        return sum(p.numel() for p in self.parameters())

@@ -84,7 +84,7 @@ def stage_dub(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from speech.audio.io import load_audio, save_audio
-    from speech.dub.dubber import DubConfig, Dubber
+    from speech.dub.dubber import Dubber, DubConfig
     from speech.dub.steering import measure_profile
 
     torch.set_num_threads(1)

@@ -1,6 +1,6 @@
 """An emotion judge that owes nothing to the synthesizer: prosodic shifts + logistic regression.
 
-The emotion figures of ``speech tts-evaluate`` come from the model's own emotion network, which the
+The emotion figures of ``speech tts evaluate`` come from the model's own emotion network, which the
 style-consistency loss trains against (frozen). This script checks them with a judge the model never
 saw. The bootstrap corpus renders emotions as prosody (pitch level and range, loudness, rate), so
 each clip becomes four shifts from a neutral reference: mean log-F0, log of the log-F0 spread, mean
@@ -33,7 +33,7 @@ from speech.audio.features import AudioConfig, LogMelSpectrogram
 from speech.audio.io import load_audio, resample
 from speech.data.manifests import load_manifests
 from speech.text.tokenizer import Tokenizer
-from speech.tts.features import compute_energy, compute_pitch
+from speech.tts.featurize import compute_energy, compute_pitch
 
 SPEECH_DB = 8.0  # natural-log energy units below the loudest frame (~35 dB) that count as speech
 
@@ -116,7 +116,7 @@ def judge_results(results: Path, judge, features: ProsodyFeatures) -> dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True, help="bootstrap TTS manifests (stage 1)")
-    parser.add_argument("results", type=Path, nargs="+", help="results.json of speech tts-evaluate, one per model")
+    parser.add_argument("results", type=Path, nargs="+", help="results.json of speech tts evaluate, one per model")
     args = parser.parse_args()
     torch.set_num_threads(1)
     features = ProsodyFeatures()

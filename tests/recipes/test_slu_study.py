@@ -1,4 +1,5 @@
-"""Recipe helpers: run-directory keys, stratified training subsets, ASR manifests by language."""
+"""The SLU study's stages (recipes/templates/pyscripts/slu_study.py): run-directory keys, stratified
+training subsets, ASR manifests by language."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from lhotse import CutSet, MonoCut, Recording, RecordingSet, SupervisionSegment,
 from lhotse.audio import AudioSource
 from lhotse.utils import fastcopy
 
-from speech.slu.recipe import RecipeDataError, RunKey, corpus_cuts, percent_label, prepare_asr_cuts, stratified_subset
+from .pyscripts import load_pyscript
+
+slu_study = load_pyscript("slu_study")
+RecipeDataError, RunKey, corpus_cuts = slu_study.RecipeDataError, slu_study.RunKey, slu_study.corpus_cuts
+percent_label, prepare_asr_cuts, stratified_subset = slu_study.percent_label, slu_study.prepare_asr_cuts, slu_study.stratified_subset
 
 INTENTS = [{"action": a, "object": "lights", "location": "none"} for a in ("activate", "deactivate", "bring")]
 
@@ -87,8 +92,7 @@ def _write_slu_split(directory: Path, split: str, cuts: CutSet, speaker: str) ->
 
 
 def test_prepare_writes_the_heldout_phrasing_split_when_the_corpus_has_it(tmp_path: Path) -> None:
-    from speech.slu.recipe import prepare_slu_data
-
+    prepare_slu_data = slu_study.prepare_slu_data
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for split, n in (("train", (6, 6, 6)), ("dev", (2, 2, 2)), ("test", (2, 2, 2))):
@@ -100,3 +104,24 @@ def test_prepare_writes_the_heldout_phrasing_split_when_the_corpus_has_it(tmp_pa
     phrasing = CutSet.from_file(paths.cuts("test_phrasing"))
     assert len(phrasing) == 6 and {c.supervisions[0].speaker for c in phrasing} == {"test_spk"}
     assert len(CutSet.from_file(paths.cuts("train"))) == 18
+
+
+def test_command_line_writes_asr_cuts_and_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_corpus(tmp_path, "asrc", "train", ["en-us", "de"])
+    out = tmp_path / "de.jsonl.gz"
+    assert slu_study.main(["asr-cuts", "--source", f"{tmp_path}:asrc", "--languages", "de", "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"{out}: 2 utterances"
+    assert {c.supervisions[0].language for c in CutSet.from_file(out)} == {"de"}
+    # Errors raised on purpose: one line on stderr, exit status 2.
+    assert slu_study.main(["asr-cuts", "--source", f"{tmp_path}:asrc", "--languages", "ja", "-o",
+                           str(tmp_path / "ja.jsonl.gz")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"slu_study asr-cuts: error: no train ASR utterances (languages ['ja'], excluding []) in [('{tmp_path}', 'asrc')]"]
+    assert slu_study.main(["evaluate", "--runs", str(tmp_path / "runs"), "--cuts", f"test={out}"]) == 2
+    assert "slu_study evaluate: error: no trained SLU run" in capsys.readouterr().err
+    # Malformed option values: argparse's usage error, exit status 2.
+    for argv, message in ((["asr-cuts", "--source", str(tmp_path), "-o", str(out)], "must look like DIR:PREFIX"),
+                          (["evaluate", "--runs", str(tmp_path), "--cuts", "test"], "must look like NAME=MANIFEST")):
+        with pytest.raises(SystemExit) as e:
+            slu_study.main(argv)
+        assert e.value.code == 2 and message in capsys.readouterr().err

@@ -1,6 +1,10 @@
 """The comparison table of the SLU transfer study: per-run scores -> mean and spread -> Markdown.
 
-Input: one record per run (``eval.json`` written by :func:`speech.slu.recipe.evaluate_runs`)::
+Last stages of ``recipes/bootstrap/slu/run.sh``: ``table`` writes ``RESULTS.md``, ``package``
+copies the model to ship (``python slu_table.py COMMAND --help``).
+
+Input: one record per run (``<runs>/<variant>/p<percent>/s<seed>/eval.json``, written by
+``slu_study.py evaluate``)::
 
     {"variant": "scratch", "fraction": 0.1, "seed": 2,
      "test": {"accuracy": 0.81, "slot_accuracy": {"action": 0.9, ...}, "utterances": 558},
@@ -10,15 +14,18 @@ Input: one record per run (``eval.json`` written by :func:`speech.slu.recipe.eva
 deviation over seeds of the intent accuracy (every slot right) and of each slot's accuracy.
 :func:`render_markdown` writes the tables; :func:`pick_best` chooses the model to ship: the variant
 with the best mean *dev* accuracy at one fraction, then its seed with the best dev accuracy (test
-figures never choose anything).
+figures never choose anything). Bad input ends as one ``error:`` line, exit status 2.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
+import shutil
 import statistics
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -274,3 +281,117 @@ def pick_best(records: Iterable[Mapping[str, Any]], fraction: float = 1.0,
 
     variant = max(sorted(by_variant), key=mean_dev)
     return max(by_variant[variant], key=lambda r: (float(r["dev"]["accuracy"]), -int(r["seed"])))
+
+
+# ------------------------------------------------------------------------------------------------
+# Command line
+
+#: The file ``slu_study.py evaluate`` writes in each run directory.
+EVAL_FILE = "eval.json"
+
+
+def find_records(runs: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """``(run directory, eval.json record)`` of every evaluated run under ``runs``.
+
+    Raises:
+        ResultsError: no evaluated run.
+    """
+    paths = sorted(runs.glob(f"*/p*/s*/{EVAL_FILE}"))
+    if not paths:
+        raise ResultsError(f"no evaluated run (<variant>/p<percent>/s<seed>/{EVAL_FILE}) under {runs}")
+    return [(p.parent, r) for p, r in zip(paths, read_records(paths))]
+
+
+def _descriptions(parser: argparse.ArgumentParser, values: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        variant, found, text = value.partition("=")
+        if not found or not variant or not text:
+            parser.error(f"--describe {value!r} must look like VARIANT=TEXT")
+        out[variant] = text
+    return out
+
+
+def write_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    """``table``: the Markdown tables of every evaluated run (and the ASR pre-trainings)."""
+    from speech.fileio import atomic_write_text
+
+    records = [r for _, r in find_records(args.runs)]
+    summary = summarize(records, args.variants, split=args.split)
+    descriptions = _descriptions(parser, args.describe)
+    text = render_markdown(summary, baseline=args.baseline, descriptions=descriptions, notes=args.note)
+    if args.asr:
+        text += render_asr_markdown([asr_run_summary(d) for d in args.asr], descriptions)
+    atomic_write_text(args.output, text)
+    return f"wrote {args.output} ({len(records)} runs)"
+
+
+def package_best(args: argparse.Namespace) -> str:
+    """``package``: copy the model of :func:`pick_best`'s run (among the small enough) to ``--out``."""
+    from speech.fileio import atomic_write_text
+    from speech.slu.model import SLUModel
+
+    def size_mb(run: Path) -> float:
+        return sum(f.stat().st_size for f in (run / "model").iterdir()) / 1e6
+
+    found = find_records(args.runs)
+    small = [(run, r) for run, r in found if size_mb(run) <= args.max_mb]
+    best = pick_best([r for _, r in small], args.fraction, args.variants)
+    run = next(run for run, r in small if r is best)
+    source = run / "model"
+    SLUModel.from_pretrained(source)  # checksums and weights must load before shipping
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    shutil.copytree(source, args.out)
+    relpath = run.relative_to(args.runs).as_posix()
+    atomic_write_text(args.out / "selection.json", json.dumps({"run": relpath, **best}, indent=1) + "\n")
+    return f"packaged {relpath} (dev accuracy {best['dev']['accuracy']:.3f}) to {args.out}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The sub-commands (see the module docstring)."""
+    p = argparse.ArgumentParser(prog="slu_table.py", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    tb = sub.add_parser("table", help="the comparison table (Markdown) from eval.json files",
+                        description="Mean and std over seeds of intent and per-slot accuracy per variant and "
+                        "training share.")
+    tb.add_argument("--runs", required=True, type=Path)
+    tb.add_argument("--variants", nargs="+", default=None, help="row order (default: as found)")
+    tb.add_argument("--baseline", default="scratch", help="variant the gains are measured against")
+    tb.add_argument("--describe", action="append", default=[], metavar="VARIANT=TEXT", help="a row's description")
+    tb.add_argument("--note", action="append", default=[], help="a line above the table")
+    tb.add_argument("--split", default="test")
+    tb.add_argument("--asr", action="append", default=[], type=Path, metavar="RUN_DIR",
+                    help="an ASR pre-training run to list (dev CER, steps, time); repeatable")
+    tb.add_argument("--output", "-o", required=True, type=Path)
+    pk = sub.add_parser("package", help="copy the best run's model (chosen on dev)",
+                        description="Pick the variant with the best mean dev accuracy at --fraction among "
+                        "--variants (default: all whose model is at most --max-mb), then its best seed on dev, "
+                        "and copy its model directory to --out (with selection.json).")
+    pk.add_argument("--runs", required=True, type=Path)
+    pk.add_argument("--fraction", type=float, default=1.0)
+    pk.add_argument("--variants", nargs="+", default=None)
+    pk.add_argument("--max-mb", type=float, default=10.0, help="only models at most this large (shippable)")
+    pk.add_argument("--out", required=True, type=Path)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line; errors raised on purpose and OS errors end as one line on stderr, exit status 2."""
+    from speech.cli import describe_os_error
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        print(write_table(args, parser) if args.command == "table" else package_best(args))
+    except SpeechError as e:
+        print(f"slu_table {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"slu_table {args.command}: error: {describe_os_error(e)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,5 @@
-"""The SLU comparison table: mean/std over seeds, Markdown, choosing the model to ship."""
+"""The SLU comparison table (recipes/templates/pyscripts/slu_table.py): mean/std over seeds,
+Markdown, choosing the model to ship."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import math
 
 import pytest
 
-from speech.slu.results import ResultsError, Stat, pick_best, render_markdown, summarize
+from .pyscripts import load_pyscript
+
+slu_table = load_pyscript("slu_table")
+ResultsError, Stat, pick_best = slu_table.ResultsError, slu_table.Stat, slu_table.pick_best
+render_markdown, summarize = slu_table.render_markdown, slu_table.summarize
 
 
 def record(variant: str, fraction: float, seed: int, acc: float, dev: float | None = None) -> dict:
@@ -79,8 +84,7 @@ def test_pick_best_uses_dev_not_test() -> None:
 
 
 def test_asr_run_summary_reads_the_last_validation(tmp_path) -> None:
-    from speech.slu.results import asr_run_summary, render_asr_markdown
-
+    asr_run_summary, render_asr_markdown = slu_table.asr_run_summary, slu_table.render_asr_markdown
     run = tmp_path / "asr_same"
     (run / "csv").mkdir(parents=True)
     (run / "csv" / "metrics.csv").write_text(
@@ -93,3 +97,32 @@ def test_asr_run_summary_reads_the_last_validation(tmp_path) -> None:
     assert "| asr_same | English | 300 | 50.0 % | 90.0 % | 120 |" in text
     with pytest.raises(ResultsError, match="metrics.csv"):
         asr_run_summary(tmp_path / "missing")
+
+
+def test_table_command_writes_the_markdown_and_refuses_bad_input(tmp_path, capsys) -> None:
+    import json
+
+    runs = tmp_path / "runs"
+    for r in RECORDS:
+        run = runs / r["variant"] / f"p{r['fraction'] * 100:g}" / f"s{r['seed']}"
+        run.mkdir(parents=True)
+        (run / "eval.json").write_text(json.dumps(r))
+        (run / "model").mkdir()
+        (run / "model" / "model.safetensors").write_bytes(b"0" * 1000)
+    out = tmp_path / "RESULTS.md"
+    assert slu_table.main(["table", "--runs", str(runs), "--variants", "scratch", "asr", "--describe", "asr=ASR init",
+                           "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "| asr | 85.0 ± 7.1 (+25.0) | 40.0 ± 0.0 (+20.0) |" in text and "| asr | ASR init |" in text
+    assert f"wrote {out} (6 runs)" in capsys.readouterr().out
+    # No evaluated run, a variant without runs: one error line each, exit status 2.
+    assert slu_table.main(["table", "--runs", str(tmp_path / "none"), "-o", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"slu_table table: error: no evaluated run (<variant>/p<percent>/s<seed>/eval.json) under {tmp_path / 'none'}"]
+    assert slu_table.main(["package", "--runs", str(runs), "--variants", "fusion", "--out", str(tmp_path / "m")]) == 2
+    assert "slu_table package: error: no run with dev scores at fraction 1.0" in capsys.readouterr().err
+    assert slu_table.main(["package", "--runs", str(runs), "--max-mb", "0.0001", "--out", str(tmp_path / "m")]) == 2
+    assert "slu_table package: error: no run with dev scores at fraction 1.0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        slu_table.main(["table", "--runs", str(runs), "--describe", "asr", "-o", str(out)])
+    assert e.value.code == 2 and "--describe 'asr' must look like VARIANT=TEXT" in capsys.readouterr().err

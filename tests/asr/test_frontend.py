@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from speech.asr.features import FeatureConfig, FeatureExtractor, SpecAugment, SpecAugmentConfig
+from speech.asr.frontend import FeatureConfig, FeatureExtractor, SpecAugment, SpecAugmentConfig
 
 
 @pytest.mark.parametrize("kind", ["log_mel", "fbank"])

@@ -1,17 +1,19 @@
-"""Small real tasks on synthetic tones: what tests, smoke configs and benchmarks train.
+"""Toy tasks on synthetic tones: what the engine's tests, smoke configs and benchmarks train.
 
 The corpus (:func:`make_tone_corpus`) is real audio on disk: each utterance is a harmonic tone
 whose fundamental names its class, with random loudness, phase, vibrato, length and background
 noise, written as 16 kHz WAV files and described by lhotse manifests. Features are lhotse's
 Kaldi-compatible log-mel filterbanks computed on the fly, the same path speech tasks use.
 
-- :class:`ToneClassifierTask` (``task: tone_classifier``): a 1-D convolutional classifier with one
-  optimizer. It learns the classes within a few dozen steps on a CPU.
-- :class:`ToneGanTask` (``task: tone_gan``): a conditional generator of mean log-mel spectra with a
-  discriminator, trained GAN-style (least-squares adversarial loss plus an L1 reconstruction term,
+- :class:`ToneClassifierTask` (``task: speech.testing.tones:ToneClassifierTask``): a 1-D
+  convolutional classifier with one optimizer. It learns the classes within a few dozen steps on a
+  CPU.
+- :class:`ToneGanTask` (``task: speech.testing.tones:ToneGanTask``): a conditional generator of
+  mean log-mel spectra with a discriminator, trained GAN-style (least-squares adversarial loss plus an L1 reconstruction term,
   as in HiFi-GAN) with two optimizers: it exercises the engine's manual-optimisation path.
 
 Neither is speech; the supervisions carry ``custom["tone"]`` (the class) and no text or language.
+They are not in the task registry: a config names them by ``module:Class``.
 """
 
 from __future__ import annotations
@@ -197,7 +199,7 @@ class ToneClassifier(PretrainedModel):
 
 @dataclass(kw_only=True)
 class ToneClassifierTaskConfig:
-    """``task_conf`` of ``task: tone_classifier``."""
+    """``task_conf`` of :class:`ToneClassifierTask`."""
 
     model: ToneClassifierConfig = field(default_factory=ToneClassifierConfig)
     label_smoothing: float = 0.0
@@ -272,7 +274,7 @@ class ToneGan(PretrainedModel):
 
 @dataclass(kw_only=True)
 class ToneGanTaskConfig:
-    """``task_conf`` of ``task: tone_gan``."""
+    """``task_conf`` of :class:`ToneGanTask`."""
 
     model: ToneGanConfig = field(default_factory=ToneGanConfig)
     l1_weight: float = 10.0
@@ -328,7 +330,7 @@ class ToneGanTask(Task[ToneGanTaskConfig]):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m speech.train.examples.tones OUT_DIR``: write the tone corpus used by tones.yaml."""
+    """``python -m speech.testing.tones OUT_DIR``: write the tone corpus used by tones.yaml."""
     import argparse
 
     parser = argparse.ArgumentParser(description="Write the synthetic tone corpus (WAV + lhotse manifests).")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from speech.audio.features import AudioConfig
-from speech.tts.features import extract_tts_features
+from speech.tts.featurize import extract_tts_features
 from speech.tts.prepare import limit_per_speaker
 
 from .conftest import _fake_dvector

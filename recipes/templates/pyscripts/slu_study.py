@@ -1,31 +1,35 @@
-"""Data and evaluation steps of the bootstrap SLU recipe (``recipes/bootstrap/slu``).
+"""Stages of the bootstrap SLU transfer study (``recipes/bootstrap/slu/run.sh``) besides the corpus.
 
-The recipe compares transfer strategies for spoken language understanding on one language of the
+The study compares transfer strategies for spoken language understanding on one language of the
 bootstrap SLU corpus (:mod:`speech.data.bootstrap.slu`) with 100 %, 10 % and 1 % of its training
-utterances. This module holds what its stages do besides training:
+utterances. Sub-commands (``python slu_study.py COMMAND --help``):
 
-- :func:`prepare_slu_data` cuts the corpus down to one language and writes train / dev / test
-  manifests, a small dev set for model selection during training, the label set, the character
-  vocabulary, and one stratified training subset per (fraction, seed)
+- ``prepare`` (:func:`prepare_slu_data`) cuts the corpus down to one language and writes train /
+  dev / test manifests, a small dev set for model selection during training, the label set, the
+  character vocabulary, and one stratified training subset per (fraction, seed)
   (:func:`stratified_subset`: every intent keeps at least one utterance, so a 1 % subset still
   covers the label set);
-- :func:`prepare_asr_cuts` gathers ASR pre-training cuts from one or more corpora (the bootstrap
-  ASR subset, the bootstrap TTS corpus), keeping or excluding languages, so the same-language and
-  the cross-language encoders are trained on disjoint languages;
-- :func:`evaluate_runs` scores every trained SLU model of a run tree on dev and test (intent and
-  per-slot accuracy, :func:`speech.eval.intent.score_intents`) and writes ``eval.json`` next to it.
+- ``asr-cuts`` (:func:`prepare_asr_cuts`) gathers ASR pre-training cuts from one or more corpora
+  (``DIR:PREFIX``: the bootstrap ASR subset, the bootstrap TTS corpus), keeping or excluding
+  languages, so the same-language and the cross-language encoders train on disjoint languages;
+- ``train-grid`` (:func:`train_grid`) trains every variant x share x seed in one process;
+- ``evaluate`` (:func:`evaluate_runs`) scores every trained SLU model of a run tree on dev and test
+  (intent and per-slot accuracy, :func:`speech.eval.intent.score_intents`) and writes
+  ``eval.json`` next to it.
 
-Runs live in ``<runs>/<variant>/p<percent>/s<seed>/`` (see :class:`RunKey`); the table is written
-by :mod:`speech.slu.results`.
+Runs live in ``<runs>/<variant>/p<percent>/s<seed>/`` (see :class:`RunKey`); ``slu_table.py``
+writes the table and packages the best run. Bad input ends as one ``error:`` line, exit status 2.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
 import random
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,7 +42,7 @@ from speech.fileio import atomic_write_text
 if TYPE_CHECKING:
     from lhotse import CutSet
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("slu_study")
 
 SLU_CORPUS = "bootstrap_slu"
 EVAL_FILE = "eval.json"
@@ -504,3 +508,120 @@ def train_grid(
         bar.update(1)
     bar.close()
     return done
+
+
+# ------------------------------------------------------------------------------------------------
+# Command line
+
+
+def _pairs(parser: argparse.ArgumentParser, values: Sequence[str], option: str, sep: str,
+           form: str) -> list[tuple[str, str]]:
+    """Option values ``LEFT<sep>RIGHT`` as pairs; a malformed value is a usage error (exit status 2)
+    that shows ``form``. ``NAME=PATH`` splits at the first ``=``, ``DIR:PREFIX`` at the last ``:``
+    (each side that may hold the separator is the path)."""
+    out = []
+    for value in values:
+        left, found, right = value.rpartition(sep) if sep == ":" else value.partition(sep)
+        if not found or not left or not right:
+            parser.error(f"{option} {value!r} must look like {form}")
+        out.append((left, right))
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The sub-commands (see the module docstring)."""
+    from speech.options import BATCH_SIZE_RANGE, bounded_int
+
+    p = argparse.ArgumentParser(prog="slu_study.py", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    pp = sub.add_parser("prepare", help="one language's SLU manifests and training subsets",
+                        description="From the bootstrap SLU corpus, write {train,dev,dev_small,test}_cuts of one "
+                        "language, train_p<percent>_s<seed>_cuts (stratified by intent, at least one utterance "
+                        "per intent), labels.json and tokens.json (characters, for multitask CTC). Existing "
+                        "files are kept.")
+    pp.add_argument("--corpus", required=True, type=Path, help="bootstrap SLU corpus directory")
+    pp.add_argument("--out", required=True, type=Path, help="output directory")
+    pp.add_argument("--language", default="en-us", help="language of the study (default: en-us)")
+    pp.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.1, 0.01], help="training shares")
+    pp.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="one subset per seed")
+    pp.add_argument("--dev-small", type=int, default=200, help="utterances of the dev subset used during training")
+
+    ac = sub.add_parser("asr-cuts", help="ASR pre-training manifest from corpora, by language",
+                        description="Concatenate the cuts of one split of several corpora (DIR:PREFIX, e.g. "
+                        "data/corpus:bootstrap_asr), keeping (--languages) or dropping (--exclude) languages.")
+    ac.add_argument("--source", action="append", required=True, metavar="DIR:PREFIX",
+                    help="manifest directory and corpus prefix (repeatable)")
+    ac.add_argument("--split", default="train")
+    ac.add_argument("--languages", nargs="+", default=None, help="keep only these languages")
+    ac.add_argument("--exclude", nargs="+", default=[], help="drop these languages")
+    ac.add_argument("--max-duration", type=float, default=None, help="drop longer utterances (seconds)")
+    ac.add_argument("--output", "-o", required=True, type=Path)
+
+    tg = sub.add_parser("train-grid", help="train every variant x training share x seed",
+                        description="Train the study's grid in one process: for each seed, share and --variant "
+                        "NAME=OVERRIDES, the --config YAML plus --set overrides (with {variant}, {pct}, {seed} "
+                        "filled in) into <runs>/<variant>/p<pct>/s<seed>. Finished runs are skipped, "
+                        "interrupted ones resume.")
+    tg.add_argument("--config", required=True, type=Path, help="the shared SLU training YAML")
+    tg.add_argument("--runs", required=True, type=Path)
+    tg.add_argument("--variant", action="append", required=True, metavar="NAME=OVERRIDES",
+                    help="a row of the table: its name and space-separated key=value overrides (repeatable)")
+    tg.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.1, 0.01])
+    tg.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    tg.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for every run")
+
+    ev = sub.add_parser("evaluate", help="score every trained run on dev and test",
+                        description="Find <runs>/<variant>/p<percent>/s<seed>/model, predict every utterance of "
+                        "each --cuts NAME=MANIFEST and write eval.json (intent and per-slot accuracy) per run. "
+                        "Runs with an eval.json are skipped.")
+    ev.add_argument("--runs", required=True, type=Path)
+    ev.add_argument("--cuts", action="append", required=True, metavar="NAME=MANIFEST")
+    ev.add_argument("--batch-size", type=bounded_int(*BATCH_SIZE_RANGE), default=32)
+    ev.add_argument("--overwrite", action="store_true", help="re-evaluate runs that have an eval.json")
+    return p
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    """Run one sub-command; returns the line that reports what it did."""
+    if args.command == "prepare":
+        paths = prepare_slu_data(args.corpus, args.out, args.language, args.fractions, args.seeds, args.dev_small)
+        return f"wrote the {args.language} SLU manifests, labels and subsets to {paths.out_dir}"
+    if args.command == "asr-cuts":
+        sources = _pairs(parser, args.source, "--source", ":", "DIR:PREFIX (e.g. data/corpus:bootstrap_asr)")
+        n = prepare_asr_cuts(sources, args.split, args.output, args.languages, args.exclude, args.max_duration)
+        return f"{args.output}: {n} utterances"
+    if args.command == "train-grid":
+        variants: dict[str, list[str]] = {}
+        for spec in args.variant:
+            name, _, overrides = spec.partition("=")  # the overrides hold '=' themselves
+            if not name or name in variants:
+                parser.error(f"--variant {spec!r} needs a new NAME=OVERRIDES")
+            variants[name] = overrides.split()
+        done = train_grid(args.config, args.runs, variants, args.fractions, args.seeds, args.set)
+        return f"trained {len(done)} runs under {args.runs}"
+    cuts = dict(_pairs(parser, args.cuts, "--cuts", "=", "NAME=MANIFEST"))
+    results = evaluate_runs(args.runs, cuts, batch_size=args.batch_size, overwrite=args.overwrite)
+    return f"evaluated {len(results)} runs under {args.runs}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line; errors raised on purpose and OS errors end as one line on stderr, exit status 2."""
+    from speech.cli import describe_os_error
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        print(run(args, parser))
+    except SpeechError as e:
+        print(f"slu_study {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"slu_study {args.command}: error: {describe_os_error(e)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,10 @@
-"""A tiny spoken-command corpus in the Fluent Speech Commands schema, spoken by ``flite`` at run time.
+"""Test fixture: a tiny spoken-command corpus in the Fluent Speech Commands schema, spoken by ``flite``.
 
-For tests, benchmarks and smoke runs: real speech (flite's voices), real manifests (lhotse cuts
-that follow :mod:`speech.data.manifests`), a handful of commands whose intents share slot values
-(``turn on`` / ``turn off`` the ``lights`` / ``heat`` in the ``kitchen`` / ...), so that every slot
-must be recognised from the audio. Each (command, voice) pair is spoken once and then varied by
+For tests, benchmarks and smoke runs: real speech (flite's voices, through
+:func:`speech.data.bootstrap.engines.say`), real manifests (lhotse cuts that follow
+:mod:`speech.data.manifests`), a handful of commands whose intents share slot values (``turn on`` /
+``turn off`` the ``lights`` / ``heat`` in the ``kitchen`` / ...), so that every slot must be
+recognised from the audio. Each (command, voice) pair is spoken once and then varied by
 speed perturbation, gain and background noise.
 
 This is not the bootstrap corpus (``speech data bootstrap-slu`` builds that); it takes seconds.
@@ -17,17 +18,14 @@ Example:
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from speech.audio.io import load_audio, resample, save_audio
-from speech.errors import BackendUnavailableError
+from speech.audio.io import resample, save_audio
+from speech.data.bootstrap.engines import say
 from speech.fileio import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -49,26 +47,11 @@ TRAIN_VOICES: tuple[str, ...] = ("slt", "awb", "rms")
 HELDOUT_VOICES: tuple[str, ...] = ("kal16",)
 
 
-def flite_say(text: str, voice: str) -> tuple[np.ndarray, int]:
-    """Speak ``text`` with a flite voice; returns ``(float32 waveform, sample rate)``.
-
-    Raises:
-        BackendUnavailableError: flite is not installed.
-    """
-    exe = shutil.which("flite")
-    if exe is None:
-        raise BackendUnavailableError("flite is not installed (apt-get install flite)")
-    with tempfile.TemporaryDirectory(prefix="speech-flite-") as tmp:
-        out = Path(tmp) / "say.wav"
-        subprocess.run([exe, "-voice", voice, "-t", text, "-o", str(out)], check=True, capture_output=True)
-        return load_audio(out)
-
-
 def vary(wav: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """A perturbed copy: speed 0.9-1.1, gain -12..0 dB, noise at 15-35 dB SNR."""
     factor = float(rng.uniform(0.9, 1.1))
     # Speed perturbation: resample, then play at the original rate (changes tempo and pitch).
-    x = resample(wav, sample_rate, int(round(sample_rate / factor)))
+    x = resample(wav, sample_rate, round(sample_rate / factor))
     noise = rng.standard_normal(x.shape[0]).astype(np.float32)
     snr = float(rng.uniform(15.0, 35.0))
     noise *= np.sqrt(np.mean(x**2) / (10 ** (snr / 10)) / max(float(np.mean(noise**2)), 1e-12))
@@ -112,7 +95,7 @@ def make_command_corpus(
         recordings, supervisions = [], []
         for voice in voices:
             for c, (text, intent) in enumerate(commands):
-                clean, sr = flite_say(text, voice)
+                clean, sr = say("flite", voice, text)
                 if sr != sample_rate:
                     clean = resample(clean, sr, sample_rate)
                 for k in range(copies):
@@ -200,7 +183,7 @@ def make_tone_command_corpus(
 def tiny_encoder_config(kind: str = "conformer", num_mel_bins: int = 20, dim: int = 32) -> Any:
     """A very small encoder config (seconds to train on a CPU) for tests and smoke runs."""
     from speech.asr.encoder import EncoderConfig, EspnetEncoderConfig
-    from speech.asr.features import FeatureConfig, SpecAugmentConfig
+    from speech.asr.frontend import FeatureConfig, SpecAugmentConfig
 
     return EncoderConfig(
         kind=kind,

@@ -1,14 +1,18 @@
-"""Copy-synthesis evaluation of a vocoder: real audio -> log-mel -> vocoder -> audio, compared with the real one.
+"""``speech tts vocoder evaluate``: copy synthesis, real audio -> log-mel -> vocoder -> audio,
+compared with the real one.
 
 What is measured, per utterance and then averaged (the input mel is the real recording's, so
-only the vocoder's losses are measured):
+only the vocoder's losses are measured). The audio metrics are the TTS metrics of
+:mod:`speech.eval.tts`, as ``speech eval tts`` and ``speech tts evaluate`` compute them; the two
+mel distances are the vocoder's own training measures:
 
-- ``mel_l1``: mean absolute difference of natural-log mels (project definition) of output and input;
+- ``mel_l1``: mean absolute difference of natural-log mels (project definition) of output and input
+  (:func:`~speech.tts.vocoder.functional.log_mel_distance`);
 - ``spectral_convergence``: of the linear mels (:func:`~speech.tts.vocoder.functional.spectral_convergence`);
-- ``mcd``, ``logf0_rmse``, ``gpe``, ``vde``: :func:`speech.eval.spectral.spectral_scores` (MCD in
+- ``mcd``, ``logf0_rmse``, ``gpe``, ``vde``: :func:`speech.eval.tts.spectral_metrics` (MCD in
   dB with DTW, F0 errors; WORLD / Praat analysis at 16 kHz);
-- ``dnsmos_ovrl``, ``dnsmos_sig``: DNSMOS P.835 of the output (:class:`speech.eval.quality.DNSMOS`)
-  and ``reference_dnsmos_ovrl`` of the real recording, the ceiling;
+- ``dnsmos_ovrl``, ``dnsmos_sig``: :func:`speech.eval.tts.dnsmos_metrics` of the output and
+  ``reference_dnsmos_ovrl`` of the real recording, the ceiling;
 - ``rtf``: vocoder compute time / audio duration.
 """
 
@@ -71,7 +75,7 @@ def evaluate_copy_synthesis(
         ValueError: no waveform given.
     """
     from speech.eval.quality import DNSMOS
-    from speech.eval.spectral import analyze, spectral_scores
+    from speech.eval.tts import dnsmos_metrics, spectral_metrics
 
     config = vocoder.audio_config
     to_mel = LogMelSpectrogram(config)
@@ -89,12 +93,10 @@ def evaluate_copy_synthesis(
             "mel_l1": float(log_mel_distance(mel, again)),
             "spectral_convergence": float(spectral_convergence(mel.exp(), again.exp())),
         }
-        scores = spectral_scores(analyze(wav, config.sample_rate), analyze(out, config.sample_rate))
-        row.update(mcd=scores.mcd, logf0_rmse=scores.logf0_rmse, gpe=scores.gpe, vde=scores.vde)
+        row.update(spectral_metrics(out, config.sample_rate, wav, config.sample_rate))
         if scorer is not None:
-            quality = scorer(out, config.sample_rate)
-            row.update(dnsmos_ovrl=quality["ovrl"], dnsmos_sig=quality["sig"])
-            row["reference_dnsmos_ovrl"] = scorer(wav, config.sample_rate)["ovrl"]
+            row.update(dnsmos_metrics(scorer, out, config.sample_rate))
+            row["reference_dnsmos_ovrl"] = dnsmos_metrics(scorer, wav, config.sample_rate)["dnsmos_ovrl"]
         rows.append(row)
     if not rows:
         raise ValueError("no utterances to evaluate")

@@ -1,4 +1,4 @@
-"""Precomputed synthesizer features, stored next to lhotse cuts.
+"""Precomputed synthesizer features of a corpus (``speech tts features``), stored next to lhotse cuts.
 
 Training on 2 CPU cores is only feasible when nothing is recomputed per step, so a recipe stage
 computes once per utterance: log-mel (the shared :class:`~speech.audio.features.AudioConfig`),
@@ -162,8 +162,8 @@ def extract_tts_features(
         logger.info("resuming features: %d of %d shards already done", n_shards - len(todo), n_shards)
     skipped = 0
     if workers > 1 and embed_speaker is None and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor
         import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
         jobs = [(s, st, m, config, min_duration, 1 + k % workers) for k, (s, st, m) in enumerate(todo)]
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:

@@ -1,1 +1,0 @@
-"""Small real tasks (synthetic tones) that exercise the engine in tests, smoke runs and benchmarks."""
