@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from speech import __version__
 from speech.assets.shipped import extra_providing
@@ -76,6 +76,21 @@ def describe_os_error(e: OSError) -> str:
 def _fail(command: str | None, message: str) -> int:
     print(f"speech {command or ''}: error: {message}".replace("speech : ", "speech: "), file=sys.stderr)
     return 2
+
+
+def run_reporting_errors(prog: str, action: Callable[[], object]) -> int:
+    """Run a script's ``action`` and print what it returns; a :class:`SpeechError` or an
+    ``OSError`` ends as one ``{prog}: error: ...`` line on stderr with exit status 2, as in
+    :func:`main` (recipe scripts use it to keep the same contract)."""
+    try:
+        print(action())
+    except SpeechError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{prog}: error: {describe_os_error(e)}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

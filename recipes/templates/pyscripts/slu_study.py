@@ -607,20 +607,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line; errors raised on purpose and OS errors end as one line on stderr, exit status 2."""
-    from speech.cli import describe_os_error
+    from speech.cli import run_reporting_errors
 
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        print(run(args, parser))
-    except SpeechError as e:
-        print(f"slu_study {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"slu_study {args.command}: error: {describe_os_error(e)}", file=sys.stderr)
-        return 2
-    return 0
+    return run_reporting_errors(f"slu_study {args.command}", lambda: run(args, parser))
 
 
 if __name__ == "__main__":

@@ -378,19 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line; errors raised on purpose and OS errors end as one line on stderr, exit status 2."""
-    from speech.cli import describe_os_error
+    from speech.cli import run_reporting_errors
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        print(write_table(args, parser) if args.command == "table" else package_best(args))
-    except SpeechError as e:
-        print(f"slu_table {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"slu_table {args.command}: error: {describe_os_error(e)}", file=sys.stderr)
-        return 2
-    return 0
+    return run_reporting_errors(f"slu_table {args.command}",
+                                lambda: write_table(args, parser) if args.command == "table" else package_best(args))
 
 
 if __name__ == "__main__":
