@@ -9,7 +9,13 @@ import pytest
 
 from speech.audio.io import load_audio
 from speech.data.bootstrap.engines import get_engine, residual_style, synthesize_raw
-from speech.data.bootstrap.natural import KOKORO_LANGUAGES, NATURAL_LANGUAGES, natural_registry
+from speech.data.bootstrap.natural import (
+    EXTRA_TTS_BLENDS,
+    FULL_BLENDS,
+    KOKORO_LANGUAGES,
+    NATURAL_LANGUAGES,
+    natural_registry,
+)
 from speech.data.bootstrap.styles import STYLES
 from speech.data.bootstrap.synthesis import SAMPLE_RATE, finish_audio
 from speech.data.bootstrap.tts import CORPUS, TTSBootstrapConfig, build_tts_corpus, teacher_voices
@@ -100,6 +106,25 @@ def test_full_registry_has_hundreds_of_speakers_and_one_language_each() -> None:
         assert any(v.id not in heldout for v in voices[lang]), lang
     # The registry is fixed: a second call gives the same speakers.
     assert natural_registry.__wrapped__(None)[0] == natural_registry(None)[0]
+
+
+
+def test_extra_blends_grow_the_registry_without_moving_a_voice() -> None:
+    """Adding blends keeps every first-generation voice (mix and position) and its held-out
+    status, so a finished build grows by the new voices' utterances alone."""
+    first, first_held = natural_registry(None)
+    grown_counts = tuple((lang, n + EXTRA_TTS_BLENDS[lang]) for lang, n in FULL_BLENDS.items())
+    grown, grown_held = natural_registry(grown_counts)
+    for lang in KOKORO_LANGUAGES:
+        before, after = first[lang], grown[lang]
+        assert after[: len(before)] == before, lang
+        added = after[len(before):]
+        assert len(added) == EXTRA_TTS_BLENDS[lang] and all(len(v.mix) == 2 for v in added), lang
+        assert len({v.id for v in after}) == len(after), lang
+    assert first_held < grown_held
+    # the full TTS build uses the grown registry; the SLU corpus keeps the first generation
+    tts, _ = teacher_voices(TTSBootstrapConfig(out_dir="", size="full"))
+    assert sum(map(len, tts.values())) == sum(map(len, grown.values()))
 
 
 @pytest.mark.heavy

@@ -28,7 +28,9 @@ sum of two tables of one language is a new, consistent voice. Blends are drawn f
 registry seed, so every build gets the same speakers; each is recorded with its parents and
 weights (:attr:`Voice.mix`, and ``voice_mix`` in the manifests). Languages with fewer than three
 training voices (French, Italian) blend their own voices with voices of other languages, keeping
-at least 60 % of the native one, so the result still sounds native.
+at least 60 % of the native one, so the result still sounds native. The full TTS build adds
+a second generation (:data:`EXTRA_TTS_BLENDS`) after the first, so that growing a finished build
+renders only the new speakers.
 
 **Held-out speakers.** In every Kokoro language with three or more voices, one whole voice never
 trains and is never a blend parent; besides, one blend in ten (at least one per language) is
@@ -53,9 +55,15 @@ REGISTRY_SEED = 1234
 #: Kokoro's voice-name letter of each language it speaks from our IPA.
 KOKORO_LANGUAGES: dict[str, str] = {"en-us": "a", "en-gb": "b", "es": "e", "fr": "f", "it": "i",
                                     "hi": "h", "pt-br": "p"}
-#: Blends per Kokoro language in a full build (about 250 Kokoro speakers in all).
+#: Blends per Kokoro language in a full build (about 250 Kokoro speakers in all): the first
+#: generation, drawn in one sequence over the languages (the SLU corpus uses these).
 FULL_BLENDS: dict[str, int] = {"en-us": 60, "en-gb": 30, "es": 25, "fr": 20, "it": 20, "hi": 25,
                                "pt-br": 25}
+#: Blends the full TTS build adds beyond :data:`FULL_BLENDS` (to pass 12 h). Each language draws
+#: them from its own seeded sequence and they come after every earlier voice of the language, so
+#: an existing build grows by their utterances alone: a voice's sentences depend on its position.
+EXTRA_TTS_BLENDS: dict[str, int] = {"en-us": 12, "en-gb": 6, "es": 5, "fr": 4, "it": 4, "hi": 3,
+                                    "pt-br": 2}
 #: SVOX Pico's language files, per our language code.
 PICO_LANGUAGES: dict[str, tuple[str, str]] = {
     "en-us": ("en-US", "f"), "en-gb": ("en-GB", "f"), "de": ("de-DE", "f"), "es": ("es-ES", "f"),
@@ -89,17 +97,33 @@ def _kokoro_names() -> list[str]:
         return []
 
 
+def _blend(lang: str, k: int, rng: np.random.Generator, parents: list[str], foreign: list[str]) -> Voice:
+    """Blend ``k`` of ``lang``: two native parents, or (fewer than three) a native and a foreign one."""
+    if len(parents) >= 3 or (len(parents) == 2 and k % 2 == 0):
+        a, b = rng.choice(len(parents), size=2, replace=False)
+        w = float(rng.uniform(0.3, 0.7))
+        mix = ((parents[a], round(w, 3)), (parents[b], round(1 - w, 3)))
+    else:
+        native = parents[int(rng.integers(len(parents)))]
+        other = foreign[int(rng.integers(len(foreign)))]
+        w = float(rng.uniform(MIN_NATIVE_WEIGHT, 0.85))
+        mix = ((native, round(w, 3)), (other, round(1 - w, 3)))
+    genders = {name[1] for name, _ in mix}
+    return _kokoro_voice(lang, f"blend{k:02d}", mix, genders.pop() if len(genders) == 1 else None)
+
+
 @functools.cache
 def natural_registry(blends: tuple[tuple[str, int], ...] | None = None) -> tuple[dict[str, tuple[Voice, ...]], frozenset[str]]:
     """Every natural-teacher voice per language, and the ids of the held-out ones.
 
     Args:
         blends: blends per Kokoro language (``None``: :data:`FULL_BLENDS`), as a tuple of pairs
-            so that the result can be cached.
+            so that the result can be cached. Counts beyond :data:`FULL_BLENDS` draw the extra
+            blends (:data:`EXTRA_TTS_BLENDS`), placed after the language's Pico voice.
 
     Returns:
         ``(voices, heldout)``: voices by language in :data:`NATURAL_LANGUAGES` order (Kokoro
-        voices, then blends, then Pico, then system voices), and the held-out voice ids.
+        voices, then blends, then Pico, then extra blends; system voices), and the held-out voice ids.
         Without the Kokoro assets the Kokoro languages have only their Pico voices (and
         :func:`kokoro_missing_reason` says why).
     """
@@ -109,7 +133,7 @@ def natural_registry(blends: tuple[tuple[str, int], ...] | None = None) -> tuple
     by_lang = {lang: [n for n in names if n[0] == letter] for lang, letter in KOKORO_LANGUAGES.items()}
     voices: dict[str, tuple[Voice, ...]] = {}
     heldout: set[str] = set()
-    for lang, own in by_lang.items():
+    for index, (lang, own) in enumerate(by_lang.items()):
         pure = [_kokoro_voice(lang, n, ((n, 1.0),), n[1] if n[1] in "fm" else None) for n in own]
         # The last voice of a language with three or more is held out (sorted names: stable).
         held_pure = own[-1] if len(own) >= 3 else None
@@ -118,25 +142,14 @@ def natural_registry(blends: tuple[tuple[str, int], ...] | None = None) -> tuple
         parents = [n for n in own if n != held_pure]
         foreign = [n for other, ns in by_lang.items() if other != lang for n in ns
                    if ns and (len(ns) < 3 or n != ns[-1])]
-        mixed: list[Voice] = []
-        for k in range(counts.get(lang, 0) if parents else 0):
-            if len(parents) >= 3 or (len(parents) == 2 and k % 2 == 0):
-                a, b = rng.choice(len(parents), size=2, replace=False)
-                w = float(rng.uniform(0.3, 0.7))
-                mix = ((parents[a], round(w, 3)), (parents[b], round(1 - w, 3)))
-            else:
-                native = parents[int(rng.integers(len(parents)))]
-                other = foreign[int(rng.integers(len(foreign)))]
-                w = float(rng.uniform(MIN_NATIVE_WEIGHT, 0.85))
-                mix = ((native, round(w, 3)), (other, round(1 - w, 3)))
-            genders = {name[1] for name, _ in mix}
-            voice = _kokoro_voice(lang, f"blend{k:02d}", mix, genders.pop() if len(genders) == 1 else None)
-            mixed.append(voice)
+        first = min(counts.get(lang, 0), FULL_BLENDS.get(lang, 0)) if parents else 0
+        extra_rng = np.random.default_rng((REGISTRY_SEED, index))
+        mixed = [_blend(lang, k, rng, parents, foreign) for k in range(first)]
+        more = [_blend(lang, k, extra_rng, parents, foreign) for k in range(first, counts.get(lang, 0))] if parents else []
         # One blend in ten is held out (at least one per language with blends).
-        for voice in mixed[:: 10]:
-            heldout.add(voice.id)
+        heldout.update(v.id for k, v in enumerate(mixed + more) if k % 10 == 0)
         extra = (_pico_voice(lang),) if lang in PICO_LANGUAGES else ()
-        voices[lang] = tuple(pure) + tuple(mixed) + extra
+        voices[lang] = tuple(pure) + tuple(mixed) + extra + tuple(more)
     for lang in SYSTEM_LANGUAGES:
         system = TTS_VOICES[lang]
         heldout.update(v.id for v in system if v.id in HELDOUT_VOICES)

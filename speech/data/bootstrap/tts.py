@@ -225,10 +225,11 @@ def teacher_voices(config: TTSBootstrapConfig) -> tuple[dict[str, tuple[Voice, .
     """
     if config.teacher == "system":
         return dict(TTS_VOICES), HELDOUT_VOICES
-    from speech.data.bootstrap.natural import FULL_BLENDS, natural_registry
+    from speech.data.bootstrap.natural import EXTRA_TTS_BLENDS, FULL_BLENDS, natural_registry
 
     blends = config.resolved("blends")
-    counts = tuple((lang, n if blends is None else min(n, blends)) for lang, n in FULL_BLENDS.items())
+    total = {lang: n + EXTRA_TTS_BLENDS.get(lang, 0) for lang, n in FULL_BLENDS.items()}
+    counts = tuple((lang, n if blends is None else min(n, blends)) for lang, n in total.items())
     voices, heldout = natural_registry(counts)
     keep = config.resolved("voices_per_language")
     if keep is not None:
