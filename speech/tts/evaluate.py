@@ -155,6 +155,8 @@ def build_jobs(
                 jobs.append(Job(f"emo_{voice}_{other}_{emotion}", "emotion", cut.supervisions[0].text,
                                 other, voice, voice, emotion))
     if heldout is not None:
+        # Its own draw: any two models that speak a held-out voice's language get the same clips.
+        rng = random.Random(seed)
         held: dict[str, list[Any]] = defaultdict(list)
         for cut in heldout:
             held[cut.supervisions[0].speaker].append(cut)
@@ -660,3 +662,72 @@ def evaluate_synthesizer(
                    indent=1, ensure_ascii=False),
     )
     return summary
+
+
+#: The sets two models are compared on clip by clip (both clone the voice from the same clips).
+CLONED_SETS: tuple[str, ...] = ("zero_shot", "real_in_language", "real_cross_lingual")
+
+
+def _clip_mean(clips: list[dict[str, Any]], key: str) -> float | None:
+    vals = [c["result"][key] for c in clips if isinstance(c["result"].get(key), (int, float))]
+    return float(np.mean(vals)) if vals else None
+
+
+def _clip_cer(clips: list[dict[str, Any]], field_name: str = "asr_counts") -> float | None:
+    total = pooled_counts([ErrorCounts(**c["result"][field_name]) for c in clips if c["result"].get(field_name)])
+    return None if total is None else total.cer
+
+
+def compare_on_common_clips(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown: the models of ``results`` (name -> a ``results.json``) on the cloned sets, each
+    restricted to the clips *every* model made (same id: same voice, reference and sentence), so
+    that a model speaking fewer languages is compared on what it can say."""
+    by_model = {name: {c["id"]: c for c in r["clips"] if c["set"] in CLONED_SETS} for name, r in results.items()}
+    common = set.intersection(*(set(clips) for clips in by_model.values())) if by_model else set()
+    cols = ["sim_target", "sim_other", "speaker_id_correct", "cer", "language_correct", "dnsmos_ovrl"]
+    table = "| set | clips | model | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 3) + "\n"
+    for name in CLONED_SETS:
+        ids = sorted(i for i in common if next(iter(by_model.values()))[i]["set"] == name)
+        if not ids:
+            continue
+        for model, clips in by_model.items():
+            chosen = [clips[i] for i in ids]
+            vals = {c: (_clip_cer(chosen) if c == "cer" else _clip_mean(chosen, c)) for c in cols}
+            cells = ["" if v is None else f"{v:.3f}" for v in vals.values()]
+            table += f"| {name} | {len(ids)} | {model} | " + " | ".join(cells) + " |\n"
+    return table
+
+
+def target_figures(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures the synthesizer's targets are stated in, from one model's ``results.json``:
+
+    - ``cross_to_in_similarity``: mean ``sim_target`` of cross-lingual clips over that of
+      in-language clips, per voice (then averaged over voices), for corpus and real voices;
+    - ``cer_gap``: per language, the output's pooled CER minus the real clips' on the same
+      in-language sentences (the teacher's floor), in points;
+    - ``language_id_cross``: share of cross-lingual outputs whose detected language is the requested one.
+    """
+    clips = result["clips"]
+    out: dict[str, Any] = {}
+    for label, same, cross in (("corpus", "in_language", "cross_lingual"),
+                               ("real", "real_in_language", "real_cross_lingual")):
+        per_voice: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for c in clips:
+            sim = c["result"].get("sim_target")
+            if c["set"] in (same, cross) and isinstance(sim, (int, float)):
+                per_voice[c["voice"]][c["set"]].append(float(sim))
+        ratios = [np.mean(v[cross]) / np.mean(v[same]) for v in per_voice.values() if v[same] and v[cross]]
+        out[f"cross_to_in_similarity_{label}"] = float(np.mean(ratios)) if ratios else None
+    gaps: dict[str, float] = {}
+    in_lang: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in clips:
+        if c["set"] == "in_language":
+            in_lang[c["language"]].append(c)
+    for language, group in sorted(in_lang.items()):
+        ours, floor = _clip_cer(group), _clip_cer(group, "asr_counts_real")
+        if ours is not None and floor is not None:
+            gaps[language] = 100.0 * (ours - floor)
+    out["cer_gap"] = gaps
+    crossed = [c for c in clips if c["set"] in ("cross_lingual", "real_cross_lingual")]
+    out["language_id_cross"] = _clip_mean(crossed, "language_correct")
+    return out

@@ -32,6 +32,28 @@ def test_smoke_recipe_runs_all_stages(tmp_path):
     assert sets["in_language"]["mcd"] > 0
     table = (exp / "eval" / "RESULTS.md").read_text()
     assert "no_adversarial" in table and "adversarial_consistency" in table and "cross_lingual" in table
+    assert "Old and new on the same cloned clips" in table and "## Target figures" in table
     # the consistency stage started from stage 3's weights and trained with both losses on
     log = (exp / "tts_adv_cons" / "csv" / "metrics.csv").read_text()
     assert "valid/style" in log and "valid/speaker_consistency" in log
+
+
+def test_compare_models_reports_bad_input_in_one_line(tmp_path):
+    script = RECIPE / "local" / "compare_models.py"
+    broken = tmp_path / "results.json"
+    broken.write_text("{not json")
+    for args in (["no-equals-sign"], [f"old={broken}"], [f"old={tmp_path / 'missing.json'}"]):
+        r = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "compare_models.py: error:" in r.stderr
+
+
+def test_compare_models_writes_the_ratio_and_targets(tmp_path):
+    clip = {"id": "zs_a", "set": "zero_shot", "voice": "v", "language": "es"}
+    for name, hit in (("old", 0.25), ("new", 1.0)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"clips": [dict(clip, result={"speaker_id_correct": hit})]}))
+    r = subprocess.run([sys.executable, str(RECIPE / "local" / "compare_models.py"),
+                        f"old={tmp_path / 'old.json'}", f"new={tmp_path / 'new.json'}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "new / old: 1.000 / 0.250 = 4.00x" in r.stdout and "## Target figures" in r.stdout

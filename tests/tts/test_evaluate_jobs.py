@@ -66,3 +66,53 @@ def test_emotion_accuracy_is_reported_per_requested_emotion() -> None:
     assert summary["emotion_correct"] == sum(per) / 4  # equal numbers of each emotion
     table = markdown_table({"m": {"emotion": summary}})
     assert "| model | angry | happy | sad | surprised |" in table and "| m | 0.000 |" in table
+
+
+def test_zero_shot_clips_do_not_depend_on_the_models_training_voices() -> None:
+    """Two models (one knows the corpus voices, one knows none) get the same zero-shot clips, so
+    that the old and the new model are compared on the same sentences."""
+    cuts = _cuts()
+    held = cuts.filter(lambda c: c.supervisions[0].speaker.endswith("voice1"))
+    test = cuts.filter(lambda c: c.supervisions[0].speaker.endswith("voice0"))
+    stranger = SimpleNamespace(speakers=[], languages=LANGS, emotions=SYNTH.emotions)
+    ours = [j for j in build_jobs(test, held, SYNTH, per_voice=2) if j.set == "zero_shot"]
+    theirs = [j for j in build_jobs(test, held, stranger, per_voice=2) if j.set == "zero_shot"]
+    assert len(ours) == 2 * len(LANGS)
+    assert [(j.id, j.speaker) for j in ours] == [(j.id, j.speaker) for j in theirs]
+
+
+def _clip(cid: str, name: str, voice: str, **result: object) -> dict:
+    return {"id": cid, "set": name, "voice": voice, "language": "es", "result": result}
+
+
+def test_models_are_compared_on_the_clips_both_made() -> None:
+    from speech.tts.evaluate import compare_on_common_clips
+
+    counts = {"char_edits": 1, "chars": 10, "word_edits": 0, "words": 2}
+    old = {"clips": [_clip("zs_a", "zero_shot", "v1", sim_target=0.5, speaker_id_correct=0.0, asr_counts=counts),
+                     _clip("zs_b", "zero_shot", "v2", sim_target=0.4, speaker_id_correct=0.0)]}
+    new = {"clips": [_clip("zs_a", "zero_shot", "v1", sim_target=0.8, speaker_id_correct=1.0, asr_counts=counts),
+                     _clip("zs_c", "zero_shot", "v3", sim_target=0.1, speaker_id_correct=0.0),
+                     _clip("in_x", "in_language", "v1", sim_target=0.9)]}
+    rows = [r for r in compare_on_common_clips({"old": old, "new": new}).splitlines() if r.startswith("| zero_shot")]
+    # one common clip (zs_a): the others and the non-cloned set stay out
+    assert rows == ["| zero_shot | 1 | old | 0.500 |  | 0.000 | 0.100 |  |  |",
+                    "| zero_shot | 1 | new | 0.800 |  | 1.000 | 0.100 |  |  |"]
+
+
+def test_target_figures_pair_cross_lingual_with_in_language_per_voice() -> None:
+    from speech.tts.evaluate import target_figures
+
+    ours = {"char_edits": 4, "chars": 20, "word_edits": 1, "words": 4}
+    teacher = {"char_edits": 1, "chars": 20, "word_edits": 0, "words": 4}
+    result = {"clips": [
+        _clip("in_1", "in_language", "v1", sim_target=0.8, asr_counts=ours, asr_counts_real=teacher),
+        _clip("x_1", "cross_lingual", "v1", sim_target=0.6, language_correct=1.0),
+        _clip("x_2", "cross_lingual", "v1", sim_target=0.8, language_correct=0.0),
+        _clip("x_3", "cross_lingual", "v2", sim_target=0.9, language_correct=1.0),  # no in-language clip
+    ]}
+    t = target_figures(result)
+    assert abs(t["cross_to_in_similarity_corpus"] - 0.7 / 0.8) < 1e-9
+    assert t["cross_to_in_similarity_real"] is None
+    assert abs(t["cer_gap"]["es"] - 15.0) < 1e-9
+    assert abs(t["language_id_cross"] - 2 / 3) < 1e-9

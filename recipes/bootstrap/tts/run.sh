@@ -88,9 +88,22 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
 fi
 if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   sizes=(--per-voice 2 --cross-languages 2); $smoke && sizes=(--per-voice 1)  # RESULTS.md's sizes
-  $speech tts evaluate --model "$exp/synth_adv" --name adversarial --model "$exp/synth_noadv" \
-    --name no_adversarial --model "$exp/synth_adv_cons" --name adversarial_consistency \
-    --manifests "$corpus" "${sizes[@]}" --out "$exp/eval" "${asr[@]}"
+  models=()  # the runs that exist (stage 4's ablation is optional), then the shipped model as the baseline
+  for run in adv:adversarial noadv:no_adversarial adv_cons:adversarial_consistency; do
+    [ -d "$exp/synth_${run%%:*}" ] && models+=(--model "$exp/synth_${run%%:*}" --name "${run#*:}")
+  done
+  real=()
+  if ! $smoke; then
+    models+=(--model "${BASELINE:-../../../models/bootstrap-multilingual}" --name shipped)
+    # real speakers (the Asterisk prompts, 8 kHz) cloned from a few seconds and speaking every language
+    [ -d "$data/asterisk" ] || $speech data prepare asterisk --src /usr/share/asterisk/sounds --out "$data/asterisk"
+    real=(--real-manifests "$data/asterisk")
+  fi
+  $speech tts evaluate "${models[@]}" --manifests "$corpus" "${sizes[@]}" --out "$exp/eval" "${real[@]}" "${asr[@]}"
+  # old against new on the same cloned clips, and the target figures
+  base=shipped; $smoke && base=adversarial
+  ${PYTHON:-python} local/compare_models.py "$base=$exp/eval/$base/results.json" \
+    "adversarial_consistency=$exp/eval/adversarial_consistency/results.json" >> "$exp/eval/RESULTS.md"
   if ! $smoke; then  # the smoke corpus is too small to train the judge; its table is a test, not a result
     # an emotion judge the models never saw (prosodic shifts + logistic regression on real clips)
     ${PYTHON:-python} local/prosody_judge.py --corpus "$corpus" "$exp"/eval/*/results.json >> "$exp/eval/RESULTS.md"
