@@ -82,6 +82,7 @@ if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
 fi
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   for run in adv noadv adv_cons; do
+    [ -d "$exp/tts_$run/model" ] || { echo "stage 7: no $exp/tts_$run/model (stage not run): not packaged" >&2; continue; }
     $speech tts package --acoustic "$exp/tts_$run/model" --symbols "$feats/symbols.json" \
       --vocoder "$exp/vocoder/export" --out "$exp/synth_$run"
   done
