@@ -109,6 +109,8 @@ def judge_results(results: Path, judge, features: ProsodyFeatures) -> dict[str, 
             neutral["result"]["wav"], neutral["text"], neutral["language"])
         hits[clip["emotion"]].append(judge.predict(shift[None])[0] == clip["emotion"])
     out = {emotion: float(np.mean(h)) for emotion, h in sorted(hits.items())}
+    if not out:
+        return out
     out["all"] = float(np.mean([x for h in hits.values() for x in h]))
     return out
 
@@ -127,6 +129,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     for path in args.results:
         scores = judge_results(path, judge, features)
+        if not scores:  # a model evaluated without emotion clips (the baseline on unknown voices)
+            continue
         cells = [f"{scores.get(k, float('nan')):.3f}" for k in ("all", "angry", "happy", "sad", "surprised")]
         print(f"| {path.parent.name} | " + " | ".join(cells) + " |")
 
