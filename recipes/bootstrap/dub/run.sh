@@ -16,6 +16,9 @@
 #               in-sample: the maps saw every pair) -> RESULTS_linear.md
 set -euo pipefail
 cd "$(dirname "$0")"
+# `speech` ($SPEECH) and the Python that runs local/*.py ($PYTHON), as every recipe finds them.
+# shellcheck source=recipes/templates/common.sh
+. ../../templates/common.sh
 stage=1; stop_stage=4; smoke=false; workers=2; work=${WORK:-exp}; per_pair=40
 model=../../../models/bootstrap-multilingual
 while [ $# -gt 0 ]; do
@@ -30,7 +33,6 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
-python=${PYTHON:-python}
 results=RESULTS.md
 if $smoke; then per_pair=2; work=${work}_smoke; results=$work/RESULTS.md; fi
 study="$python local/dub_study.py --work $work --model $model"

@@ -22,6 +22,9 @@
 #   8 evaluate     speech tts evaluate + local/prosody_judge.py -> exp/eval/RESULTS.md, copied to ./RESULTS.md
 set -euo pipefail
 cd "$(dirname "$0")"
+# `speech` ($SPEECH) and the Python that runs local/*.py ($PYTHON), as every recipe finds them.
+# shellcheck source=recipes/templates/common.sh
+. ../../templates/common.sh
 stage=1; stop_stage=8; smoke=false; size=full; workers=2; train_conf=tts; per_speaker=""
 data=data; exp=exp; asr=(); ft_steps=250
 while [ $# -gt 0 ]; do
@@ -38,7 +41,6 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
-speech=${SPEECH:-speech}
 langs=""; voc_conf=../../../speech/tts/vocoder/configs/bootstrap_cpu.yaml
 if $smoke; then
   # The smoke run checks the stages, not the voices: the fast system teacher (the natural one is
@@ -103,11 +105,11 @@ if [ $stage -le 8 ] && [ $stop_stage -ge 8 ]; then
   $speech tts evaluate "${models[@]}" --manifests "$corpus" "${sizes[@]}" --out "$exp/eval" "${real[@]}" "${asr[@]}"
   # old against new on the same cloned clips, and the target figures
   base=shipped; $smoke && base=adversarial
-  ${PYTHON:-python} local/compare_models.py "$base=$exp/eval/$base/results.json" \
+  $python local/compare_models.py "$base=$exp/eval/$base/results.json" \
     "adversarial_consistency=$exp/eval/adversarial_consistency/results.json" >> "$exp/eval/RESULTS.md"
   if ! $smoke; then  # the smoke corpus is too small to train the judge; its table is a test, not a result
     # an emotion judge the models never saw (prosodic shifts + logistic regression on real clips)
-    ${PYTHON:-python} local/prosody_judge.py --corpus "$corpus" "$exp"/eval/*/results.json >> "$exp/eval/RESULTS.md"
+    $python local/prosody_judge.py --corpus "$corpus" "$exp"/eval/*/results.json >> "$exp/eval/RESULTS.md"
     cp "$exp/eval/RESULTS.md" RESULTS.md
   fi
 fi
