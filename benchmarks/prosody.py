@@ -20,9 +20,7 @@ Prints, on one CPU core (affinity pinned, BLAS/OpenMP threads set to 1):
    the target is over 100x real time.
 
 Speeds are given per CPU second of this single-threaded process (what one idle core does) and
-per wall second (lower when other jobs share the machine). ``rapt`` runs in a helper process
-(SPTK's RAPT keeps state between calls: :mod:`speech.eval.rapt`), whose CPU time this process
-does not see: for it only the wall figure counts.
+per wall second (lower when other jobs share the machine).
 
 ``pyreaper`` is optional: its rows show "not installed" without it.
 """

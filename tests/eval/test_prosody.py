@@ -15,17 +15,19 @@ from speech.eval.prosody_stats import ProsodyStats
 from .conftest import DATA, pitch_shift, slow_down
 
 # The toolkit's recipe (faithful default, RAPT pitch); the 95-100 % window is 0 as in the toolkit.
+# Ward's toolkit's own values on this clip (../shared/ward/features.sh, within 5e-6), except cp:
+# ours analyses CPPS every 5 ms against the toolkit's 2 ms (speech.eval.prosody.CPPS_STEP_S).
 PINNED = {
-    "cr": [0, 0, 0.0689655, 0, 0.0344828, 0.0517241, 0.0333333, 0, 0.0714286, 0],
+    "cr": [0, 0, 0.0689655, 0, 0.103448, 0.0517241, 0.0333333, 0, 0.142857, 0],
     "sr": [1.84719, 2.65927, 1.91643, 3.30003, 6.57196, 4.54001, 2.09171, 1.21746, 2.07497, 0],
-    "tl": [0, 0, 0.0388744, 0.0363208, 0.0302537, 0.153953, 0.0477987, 0.297658, 0.0673854, 0],
-    "th": [0, 0.209906, 0.302049, 0.160849, 0.119876, 0.0584743, 0.0235849, 0, 0.0219003, 0],
-    "wp": [0, 3.14286, 10.4828, 3.66667, 1.25862, 0.551724, 0.3, 0.241379, 0.714286, 0],
-    "np": [0, 6.07143, 6.65517, 4.43333, 3.31034, 7.05172, 20.8667, 19.6552, 1.21429, 0],
+    "tl": [0, 0.034488, 0.035667, 0.031617, 0.040514, 0.129236, 0.045494, 0.264392, 0.263948, 0],
+    "th": [0, 0.237278, 0.294435, 0.159156, 0.135156, 0.058606, 0.024392, 0, 0.129368, 0],
+    "wp": [0, 5.42857, 10.5172, 3.5, 1.94828, 0.603448, 0.3, 0.724138, 10.7857, 0],
+    "np": [0, 6.21429, 6.72414, 4.46667, 3.51724, 6.7931, 20.8667, 19.6207, 2.5, 0],
     "vo": [-0.539146, 0.36532, 1.20236, 0.474913, 0.315762, 1.24078, 1.07257, 1.12234, 0.185726, 0],
     "le": [-0.391452, -0.132521, 0.294965, 0.0858997, -0.0373276, 0.338716, 0.454985, 0.90956, -0.196757, 0],
     "cp": [-19.9407, -14.8407, -8.2409, -1.54347, -16.5437, 30.2481, 16.3496, 41.5416, -10.5823, 0],
-    "pd": [0, 0, 9.59584e-06, 1.69499e-05, 2.06591e-06, 8.50065e-07, 3.9526e-07, 2.91221e-08, 0, 0],
+    "pd": [0, 0, 8.31889e-06, 1.52808e-05, 2.04778e-06, 7.39225e-07, 3.71673e-07, 3.14626e-08, 0, 0],
 }
 STATS = ProsodyStats.default()
 
@@ -87,7 +89,7 @@ def test_distance_grows_with_pitch_shift_and_th_tl_move(slt) -> None:
     tl = [np.mean(t["tl"]) for t in table]
     assert all(b > a for a, b in zip(th, th[1:])), th
     assert all(b <= a for a, b in zip(tl, tl[1:])), tl  # it reaches its floor once no frame is low
-    assert tl[-1] < tl[0] / 4
+    assert tl[-1] < tl[0] / 2  # fxrapt keeps voicing at the ends of voiced runs, where pitch falls low
 
 
 def test_distance_grows_when_slowed_and_sr_per_frame_falls(slt) -> None:
@@ -130,8 +132,6 @@ def test_pinned_feature_values_on_the_fixture_clip() -> None:
     wav, sr = load_audio(DATA / "fixture_slt.wav")
     table = P.vector_to_table(P.prosody_vector(P.low_level_tracks(wav, sr)))
     for feature, expected in PINNED.items():
-        # RAPT runs free of history (speech/eval/rapt.py): before, these values depended on which
-        # clips earlier tests had tracked (CI saw cr move from 1/29 to 1.5/29 in one window).
         np.testing.assert_allclose(table[feature], expected, rtol=2e-3, atol=1e-6, err_msg=feature)
 
 

@@ -6,14 +6,11 @@ the README there gives the command). Figures as issue 20 defines them: per featu
 over windows of the Pearson r across clips, and the Spearman correlation of the pairwise
 distances (columns z-scored over the clips).
 
-Every feature reaches r >= 0.9 except creakiness (cr), asserted at the reached value with a
-margin. In the toolkit's terms: ``computeCreakiness`` counts, per window, the frame pairs of
-``fxrapt``'s F0 track whose ratio is an octave jump or a 5-25 % jump. Those jumps are mostly the
-tracker's own octave errors and voicing-edge jitter, not properties of the signal that two RAPT
-implementations share: voicebox's ``fxrapt`` differs from ESPS/SPTK ``get_f0`` (which ``pysptk``
-runs) in its noise floor (AFACT) and its LPC window, so their dynamic programming makes
-different jumps on the same clip, in windows that hold only 0-3 of them. The F0 values
-themselves agree (median 1.3 cents where both are voiced), which is why th, tl, wp and np pass.
+Our RAPT (:mod:`speech.eval.rapt`) gives ``fxrapt``'s F0 track frame by frame, so every feature
+but CPPS equals the toolkit's to its six printed digits; CPPS is analysed every 5 ms against the
+toolkit's 2 ms (2.5x cheaper, :data:`speech.eval.prosody.CPPS_STEP_S`) and agrees at r >= 0.98.
+Before (SPTK's RAPT, whose voicing differed from ``fxrapt``'s on 10 % of the frames) creakiness
+reached only r = 0.83 here and 0.78 on fresh clips.
 """
 
 from __future__ import annotations
@@ -29,8 +26,6 @@ from speech.eval.prosody_parity import Parity, load_reference, pairwise_distance
 from speech.eval.prosody_toolkit import FAITHFUL, Departures
 
 REFERENCE = Path(__file__).parent / "data" / "prosody_reference"
-#: Reached on the fixture set (rapt tracker, default CPPS step): cr 0.83; asserted with a margin.
-CREAK_FLOOR = 0.75
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +60,14 @@ def test_fixture_clips_are_short_16k_mono(clips) -> None:
         assert 2.0 <= len(wav) / sr <= 4.5, name
 
 
-def test_every_feature_but_creak_agrees_with_the_toolkit(faithful: Parity) -> None:
+def test_every_feature_agrees_with_the_toolkit(faithful: Parity) -> None:
     for feature, r in faithful.feature_r.items():
-        floor = CREAK_FLOOR if feature == "cr" else 0.9
-        assert r >= floor, (feature, r, faithful.table())
-    # The features that do not depend on the pitch tracker match the toolkit to rounding.
-    for feature in ("vo", "sr", "le"):
-        assert faithful.feature_r[feature] > 0.999, (feature, faithful.feature_r[feature])
-    assert faithful.feature_r["cp"] > 0.98
+        assert r >= (0.98 if feature == "cp" else 0.999), (feature, r, faithful.table())
 
 
 def test_pairwise_distances_rank_like_the_toolkit(faithful: Parity) -> None:
     assert faithful.num_clips == 10
-    assert faithful.distance_spearman >= 0.9, faithful.table()
+    assert faithful.distance_spearman >= 0.99, faithful.table()
 
 
 def test_windows_the_toolkit_holds_constant_are_the_same_constants(faithful: Parity, tracks) -> None:
@@ -90,11 +80,13 @@ def test_windows_the_toolkit_holds_constant_are_the_same_constants(faithful: Par
 
 
 def test_toolkit_tracks_give_the_toolkit_values_exactly(tracks, reference) -> None:
-    """vo, sr and le use no pitch and the energy and flux tracks are the toolkit's to 1e-9, so
-    their values must match the CSVs to their six printed digits."""
+    """The energy and flux tracks are the toolkit's to 1e-9 and the F0 track is fxrapt's, so every
+    feature but CPPS must match the CSVs to their six printed digits."""
     ours = P.toolkit_order(vectors(tracks)).reshape(len(tracks), len(P.FEATURES), P.NUM_WINDOWS)
     ref = reference.reshape(ours.shape)
-    for code in ("vo", "sr", "le"):
+    for code in P.TOOLKIT_FEATURES:
+        if code == "cp":
+            continue
         k = P.TOOLKIT_FEATURES.index(code)
         np.testing.assert_allclose(ours[:, k], ref[:, k], rtol=2e-5, atol=2e-6, err_msg=code)
 
