@@ -11,6 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+#: Pitch trackers of the prosody features (speech.eval.pitch.TRACKERS, not imported: `speech --help` stays light).
+PROSODY_TRACKERS = ("rapt", "praat", "world", "reaper")
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,7 +57,7 @@ def _add_prosody(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dral-source", default="EN", choices=["EN", "ES"], help="DRAL source language")
     p.add_argument("--stats", type=Path,
                    help="z-score statistics JSON (default: the shipped ones; with --dral: fitted on the corpus)")
-    p.add_argument("--tracker", choices=["praat", "world", "reaper"], help="pitch tracker (default: the statistics')")
+    p.add_argument("--tracker", choices=PROSODY_TRACKERS, help="pitch tracker (default: the statistics')")
     p.add_argument("--baselines", action="store_true",
                    help="also score the copy / mean / linear-regression baselines on a test split")
     p.add_argument("--test-fraction", type=float, default=0.2, help="test share for --baselines")
@@ -82,7 +85,11 @@ def _add_prosody_fit(sub: argparse._SubParsersAction) -> None:
                      help="synthesise the reference set with flite/festival into WORK_DIR")
     p.add_argument("--recordings", type=Path, help="lhotse recordings manifest")
     p.add_argument("-o", "--output", type=Path, required=True, help="statistics JSON to write")
-    p.add_argument("--tracker", choices=["praat", "world", "reaper"], default="praat")
+    p.add_argument("--tracker", choices=PROSODY_TRACKERS, default="rapt",
+                   help="pitch tracker (default rapt: the toolkit's fxrapt, what the shipped statistics use)")
+    p.add_argument("--prior-clips", type=float, default=10.0,
+                   help="pseudo-clips of the pooled variance in each language's (0: each language's own std; "
+                        "see speech.eval.prosody_stats.PRIOR_CLIPS)")
     p.add_argument("--provenance", default="", help="what the reference set is (saved in the file)")
     p.set_defaults(func=_run_prosody_fit)
 
@@ -278,7 +285,7 @@ def _run_prosody_fit(args: argparse.Namespace) -> int:
             f"{len(records)} clips synthesised with the system flite/festival voices "
             "(speech.eval.reference_clips.VOICES x SENTENCES), one speaker per voice"
         )
-    stats = fit_stats(utts, tracker=args.tracker, provenance=provenance)
+    stats = fit_stats(utts, tracker=args.tracker, provenance=provenance, prior_clips=args.prior_clips)
     stats.save(args.output)
     counts = {k: v.count for k, v in stats.languages.items()}
     print(f"wrote {args.output}: {len(utts)} utterances; per language: {counts}")

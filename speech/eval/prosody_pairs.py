@@ -43,7 +43,7 @@ from speech.eval.prosody import (
     low_level_tracks,
     prosody_vector,
 )
-from speech.eval.prosody_stats import ProsodyStats
+from speech.eval.prosody_stats import PRIOR_CLIPS, ProsodyStats
 
 logger = logging.getLogger(__name__)
 
@@ -364,14 +364,17 @@ def fit_stats(
     tracker: PitchTracker = DEFAULT_TRACKER,
     provenance: str = "",
     extractor: ProsodyExtractor | None = None,
+    prior_clips: float = PRIOR_CLIPS,
 ) -> ProsodyStats:
     """Fit per-language z-score statistics on a reference set (speaker-normalised vectors).
 
     Every utterance needs a language; each speaker's utterances are normalised together.
+    ``prior_clips``: see :data:`speech.eval.prosody_stats.PRIOR_CLIPS`.
     """
     missing = [u.name for u in utterances if u.language is None]
     if missing:
         raise InputFormatError(f"{len(missing)} reference utterances have no language, e.g. {missing[0]}")
     ex = extractor or ProsodyExtractor(tracker=tracker)
     vectors = ex.vectors(list(utterances))
-    return ProsodyStats.fit(vectors, [u.language for u in utterances], tracker=tracker, provenance=provenance)
+    return ProsodyStats.fit(vectors, [u.language for u in utterances], tracker=tracker, provenance=provenance,
+                            prior_clips=prior_clips)

@@ -138,7 +138,7 @@ def test_pinned_feature_values_on_the_fixture_clip() -> None:
 def test_stats_round_trip_and_validation(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(10, 100))
-    stats = ProsodyStats.fit(x, ["en-us"] * 5 + ["es"] * 5, tracker="praat", provenance="test")
+    stats = ProsodyStats.fit(x, ["en-us"] * 5 + ["es"] * 5, tracker="praat", provenance="test", prior_clips=0)
     path = stats.save(tmp_path / "s.json")
     back = ProsodyStats.load(path)
     np.testing.assert_allclose(back.get("es").mean, x[5:].mean(axis=0), rtol=1e-5)
@@ -149,6 +149,24 @@ def test_stats_round_trip_and_validation(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace('"version": 1', '"version": 99'))
     with pytest.raises(StatsError, match=r"s\.json: unsupported version 99"):
         ProsodyStats.load(path)
+
+
+def test_a_column_constant_in_one_language_is_bounded_by_the_pooled_spread() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 100))
+    x[100:, 7] = 1e-9 * rng.normal(size=100)  # "fr": one column (near) constant, like pd-90-95 of system voices
+    langs = ["en-us"] * 100 + ["fr"] * 100
+    probe = np.zeros((1, 100))
+    probe[0, 7] = 0.5  # an ordinary value of that column
+    plain = ProsodyStats.fit(x, langs, tracker="rapt", prior_clips=0)
+    shrunk = ProsodyStats.fit(x, langs, tracker="rapt")
+    assert abs(plain.zscore(probe, "fr")[0, 7]) > 1e7
+    assert 1.0 < abs(shrunk.zscore(probe, "fr")[0, 7]) < 10.0
+    # the other columns keep their own spread within a few percent
+    others = np.delete(np.arange(100), 7)
+    np.testing.assert_allclose(shrunk.get("fr").std[others], plain.get("fr").std[others], rtol=0.06)
+    with pytest.raises(StatsError, match="prior_clips"):
+        ProsodyStats.fit(x, langs, tracker="rapt", prior_clips=-1)
 
 
 def test_default_stats_cover_the_bootstrap_languages() -> None:
