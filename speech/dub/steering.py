@@ -161,7 +161,10 @@ class SteeringConfig:
 
     Attributes:
         pitch_gain: factor on the pitch-height edit that the percentile arithmetic gives (the
-            model's response to its pitch input is weaker than one-to-one).
+            model's response to its pitch input is weaker than one-to-one). 2 with a 0.8 cap:
+            with 1 and 0.4 the dub's ``th`` did not follow a source raised by 25 % in window 4
+            (-0.006), with 2 and 0.8 it rises in every window tried (2, 4, 7: +0.06, +0.04,
+            +0.10), at the same Whisper CER and median prosody distance on 30 recipe pairs.
         energy_gain: the same for intensity.
         percentile: the largest pitch-height change, in percentile points / 100.
         range_scale: the pitch-range factor stays in ``[1/range_scale, range_scale]``.
@@ -177,9 +180,9 @@ class SteeringConfig:
             alone brings the distance down.
     """
 
-    pitch_gain: float = 1.0
+    pitch_gain: float = 2.0
     energy_gain: float = 1.0
-    percentile: float = 0.4
+    percentile: float = 0.8
     range_scale: float = 1.6
     intensity: float = 0.15
     rate: float = 1.0

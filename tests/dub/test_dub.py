@@ -10,7 +10,7 @@ import torch
 from speech.cli import main
 from speech.dub.dubber import Dubber, DubConfig
 from speech.dub.errors import DurationError
-from speech.dub.steering import apply_steering, measure_profile, plan_steering, token_windows
+from speech.dub.steering import SteeringConfig, apply_steering, measure_profile, plan_steering, token_windows
 from speech.dub.timing import speech_span_s, token_classes
 from speech.errors import AudioError, EmptyTextError, UnknownLanguageError
 from speech.tts.cli import DEFAULT_MODEL
@@ -56,12 +56,8 @@ def test_stretch_by_one_and_a_half_reads_every_phone(dubber: Dubber) -> None:
 
 
 # The steering follows the source window by window: a target with higher pitch height in one
-# window gives that window's tokens a higher pitch input, and leaves the far windows alone.
-# Whether the *output* then measures higher there is not asserted: with the toolkit-faithful
-# features and RAPT free of history, raising the source's pitch in window 4 moves the dub's `th`
-# there by only +0.05 z (the edits are capped near one semitone: SteeringConfig.percentile times
-# the tokens' pitch spread), an open defect of issue 19. An earlier end-to-end version of this
-# test passed only because SPTK's RAPT carried state from the clips tracked before it.
+# window gives that window's tokens a higher pitch input, and leaves the far windows alone
+# (the plan), and the dub's measured pitch height rises there (the output, below).
 @pytest.mark.parametrize("window", [2, 4, 7])
 def test_a_higher_target_pitch_in_a_window_raises_that_windows_pitch_input(dubber: Dubber, window: int) -> None:
     plan = dubber.synth.plan(TEXT_ES, "es", "bootstrap_festival-en-us-slt")
@@ -73,7 +69,9 @@ def test_a_higher_target_pitch_in_a_window_raises_that_windows_pitch_input(dubbe
     target[3, window] += 0.1  # th: 0.1 more of the window's voiced frames above the median
     raised = plan_steering(target.ravel(), measured)
     gain = raised.pitch_percentile - base.pitch_percentile
-    assert gain[window] == pytest.approx(min(0.1 / max(measured.voiced[window], 0.25), 0.4 - base.pitch_percentile[window]), abs=1e-9)
+    lim = SteeringConfig()
+    expected = min(lim.pitch_gain * 0.1 / max(measured.voiced[window], 0.25), lim.percentile - base.pitch_percentile[window])
+    assert gain[window] == pytest.approx(expected, abs=1e-9)
     assert gain[window] > 0.05 and np.allclose(np.delete(gain, window), 0.0)
     is_phone = token_classes(plan.tokens.symbols)[1]
     v = plan.variances
@@ -84,6 +82,38 @@ def test_a_higher_target_pitch_in_a_window_raises_that_windows_pitch_input(dubbe
     far = np.abs(token_windows(frames) - window) >= 2
     assert lift[inside].min() > 0.0 and lift[inside].mean() > 0.05
     assert np.abs(lift[far]).max() < 1e-9
+
+
+def _raise_pitch_in_window(wav: np.ndarray, sr: int, window: int, factor: float) -> np.ndarray:
+    """The clip with F0 times ``factor`` inside one profile window (Praat PSOLA; durations kept)."""
+    import parselmouth
+    from parselmouth.praat import call
+
+    from speech.eval.prosody_toolkit import WINDOW_BOUNDS
+
+    snd = parselmouth.Sound(np.asarray(wav, dtype=np.float64), sampling_frequency=sr)
+    manip = call(snd, "To Manipulation", 0.01, 75, 600)
+    tier = call(manip, "Extract pitch tier")
+    call(tier, "Multiply frequencies", WINDOW_BOUNDS[window] / 100 * snd.xmax, WINDOW_BOUNDS[window + 1] / 100 * snd.xmax, factor)
+    call([tier, manip], "Replace pitch tier")
+    return call(manip, "Get resynthesis (overlap-add)").values[0].astype(np.float32)
+
+
+def test_a_source_raised_in_one_window_raises_the_dubs_pitch_there(dubber: Dubber, tmp_path: Path) -> None:
+    from speech.audio.io import load_audio, save_audio
+
+    wav, sr = load_audio(SOURCE)
+
+    def dub_th(clip: np.ndarray) -> np.ndarray:
+        path = save_audio(tmp_path / "src.wav", clip, sr)
+        r = dubber.dub(path, TEXT_ES, "es", source_language="en", source_text="-")
+        return measure_profile(r.audio, r.sample_rate, "es", dubber.stats).table("raw")[3]  # th per window
+
+    base = dub_th(wav)
+    for window in (2, 4, 7):
+        raised = dub_th(_raise_pitch_in_window(wav, sr, window, 1.25))
+        # measured: +0.06, +0.04, +0.10 of the window's frames in the top pitch band
+        assert raised[window] - base[window] > 0.02, (window, base, raised)
 
 
 @pytest.mark.parametrize(
