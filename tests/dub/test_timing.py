@@ -25,9 +25,9 @@ def _span(frames: np.ndarray) -> int:
 def test_small_stretch_goes_to_the_pause_first() -> None:
     pause, phone = token_classes(SYMBOLS)
     natural = DURATIONS[1:-1].sum()
-    frames = fit_durations(DURATIONS, pause, phone, natural + 6, 0.0116)
-    assert _span(frames) == round(natural + 6)
-    assert frames[4] == 12  # the comma took all six frames
+    frames = fit_durations(DURATIONS, pause, phone, natural + 3, 0.0116)
+    assert _span(frames) == round(natural + 3)
+    assert frames[4] == 9  # the comma took all three frames (1.5x its 6, the cap)
     assert frames[[1, 2, 3, 6, 7, 9, 10, 11]].tolist() == [4] * 8
     assert frames[0] == 2 and frames[-1] == 2  # edges untouched
 
