@@ -5,7 +5,9 @@ Run:  .venv/bin/python benchmarks/prosody.py [--clips N] [--repeats R] [--fresh 
 
 Prints, on one CPU core (affinity pinned, BLAS/OpenMP threads set to 1):
 
-0. parity with the toolkit (issue 20): per-feature median-over-windows Pearson r and the
+0. parity with the toolkit (issue 20): each tracker's F0 against the toolkit's own ``fxrapt``
+   track of the fixture clips (voicing disagreement, gross errors, median cents), then
+   per-feature median-over-windows Pearson r and the
    Spearman correlation of the pairwise distances, on the committed fixture clips
    (``tests/eval/data/prosody_reference``), for each pitch tracker, then for each deliberate
    departure (:class:`speech.eval.prosody_toolkit.Departures`) and CPPS step on its own. With
@@ -137,6 +139,31 @@ def parity_section(clips: list[tuple[np.ndarray, int]], reference: np.ndarray, t
     parity_line("Departures.legacy() (all of them)", clips, reference, departures=Departures.legacy())
 
 
+def fxrapt_agreement(files: dict[str, tuple[Path, Path]]) -> None:
+    """Each tracker's F0 on the fixture clips against fxrapt's own track (``prosody_reference/fxrapt``),
+    on fxrapt's frames: voicing disagreement, gross errors (> 200 cents), median cents."""
+    print("F0 against the toolkit's fxrapt on the fixture clips (its frames, 50-500 Hz):")
+    print(f"  {'tracker':8s} {'VDE':>7s} {'GPE':>7s} {'median cents':>13s}")
+    for tracker in TRACKERS:
+        vde, gpe, cents = [], [], []
+        try:
+            for name, (clip, _) in files.items():
+                ref = np.loadtxt(REFERENCE / "fxrapt" / f"{name}.csv", delimiter=",", comments="#", ndmin=2)
+                wav, sr = load_audio(clip)
+                f0 = track_pitch(wav, sr, tracker=tracker, fmin=50.0, fmax=500.0,
+                                 centres_s=(ref[:, 0] - 1 + 80) / 16000.0)
+                a, b = np.isfinite(f0), np.isfinite(ref[:, 1])
+                vde.append(np.mean(a != b))
+                c = np.abs(1200 * np.log2(f0[a & b] / ref[a & b, 1]))
+                gpe.append(np.mean(c > 200) if c.size else 0.0)
+                cents.extend(c)
+        except Exception as e:
+            print(f"  {tracker:8s} not available: {e}")
+            continue
+        print(f"  {tracker:8s} {np.mean(vde):7.3f} {np.mean(gpe):7.3f} {np.median(cents):13.1f}")
+    print()
+
+
 def fresh_reference(out: Path, n: int) -> tuple[list[tuple[np.ndarray, int]], np.ndarray] | None:
     """N fresh flite clips and the toolkit's vectors of them, or None without Octave/WARD_GITDIR."""
     if not (os.environ.get("WARD_GITDIR") and shutil.which("octave") and WARD.is_file()):
@@ -161,6 +188,7 @@ def main() -> None:
     files = reference_files(REFERENCE)
     parity_section([load_audio(c) for c, _ in files.values()], load_reference([v for _, v in files.values()]),
                    f"{len(files)} fixture clips")
+    fxrapt_agreement(files)
     if args.fresh:
         with tempfile.TemporaryDirectory() as tmp:
             got = fresh_reference(Path(tmp), args.fresh)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from speech.eval.rapt import rapt
 
 DATA = Path(__file__).parent / "data"
+#: fxrapt (Octave) on each prosody fixture clip; the header of each file gives the command.
+FXRAPT = DATA / "prosody_reference" / "fxrapt"
 FS = 16000
 
 
@@ -69,18 +72,19 @@ def test_deterministic_without_state() -> None:
     np.testing.assert_array_equal(rapt(a, FS)[0], first)
 
 
-def test_agrees_with_fxrapt_on_flite_slt() -> None:
-    x, fs = sf.read(DATA / "prosody_reference" / "flite_slt.flac", dtype="float64")
+@pytest.mark.parametrize("clip", sorted(p.stem for p in FXRAPT.glob("*.csv")))
+def test_agrees_with_fxrapt_on_the_fixture_clips(clip: str) -> None:
+    """fxrapt's own track of each prosody fixture clip (synthetic, neural, real, slow, fast, high,
+    creaky, quiet): the same frames, voicing and F0 (measured: identical to 1e-7 Hz)."""
+    x, fs = sf.read(DATA / "prosody_reference" / f"{clip}.flac", dtype="float64")
     assert fs == FS
-    ref = np.loadtxt(DATA / "fxrapt_flite_slt.csv", delimiter=",", comments="#", ndmin=2)
+    ref = np.loadtxt(FXRAPT / f"{clip}.csv", delimiter=",", comments="#", ndmin=2)
     f0, centres = rapt(x, fs)
     assert len(f0) == len(ref)
     np.testing.assert_allclose(centres, (ref[:, 0] - 1 + 80) / fs)
     va, vb = np.isfinite(f0), np.isfinite(ref[:, 1])
-    assert vb.sum() > 150  # the reference is mostly voiced, so the check has teeth
-    assert np.mean(va != vb) <= 0.03
+    assert vb.sum() > 50  # every clip is mostly speech, so the check has teeth
+    assert np.mean(va != vb) <= 0.005
     both = va & vb
     cents = np.abs(1200 * np.log2(f0[both] / ref[both, 1]))
-    assert np.median(cents) <= 5.0
-    assert np.mean(cents > 200) <= 0.01
-    assert np.mean(cents <= 1.0) >= 0.99  # measured: identical to fxrapt to 1e-7 Hz on every frame
+    assert np.mean(cents <= 1.0) >= 0.99
