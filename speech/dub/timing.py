@@ -6,7 +6,8 @@ picture. The model predicts frames per token; :func:`fit_durations` rescales the
 lasts the requested number of frames:
 
 1. the pauses inside the utterance (punctuation tokens) are lengthened or shortened first,
-   within :data:`PAUSE_LIMITS` times their predicted length;
+   within :data:`PAUSE_LIMITS` times their predicted length (beyond what the phones can stretch,
+   up to :data:`PAUSE_LAST_RESORT`);
 2. the rest of the change goes to every other token of the span by one common factor, which must
    stay within :data:`PHONE_LIMITS` (half to twice the model's own rate: beyond that speech stops
    being intelligible), else :class:`~speech.dub.errors.DurationError` says which limit;
@@ -26,11 +27,14 @@ import numpy as np
 
 from speech.dub.errors import DurationError
 
-#: Each pause may shrink to a quarter or grow to 1.5 times its predicted length. A long stretched
-#: pause is a quiet stretch that the profile reads as extreme lengthening (``le`` z down to -80):
-#: on 30 recipe pairs a 4x cap gave a mean prosody distance of 36.6, 2x 34.1, 1.5x 33.7, at the
-#: same median (30.0) and Whisper CER within a point.
+#: Each pause may shrink to a quarter or grow to 1.5 times its predicted length before the phones
+#: change. A long stretched pause is a quiet stretch that the profile reads as extreme lengthening
+#: (``le`` z down to -80): on 30 recipe pairs a 4x cap gave a mean prosody distance of 36.6, 2x
+#: 34.1, 1.5x 33.7, at the same median (30.0) and Whisper CER within a point.
 PAUSE_LIMITS: tuple[float, float] = (0.25, 1.5)
+#: When the phones are already at their slowest, pauses may grow further, up to 4x: a long pause
+#: is better than refusing a duration that a pause can still reach.
+PAUSE_LAST_RESORT = 4.0
 #: Common factor on the other tokens: at most twice as fast or twice as slow as the model's rate.
 PHONE_LIMITS: tuple[float, float] = (0.5, 2.0)
 #: Frames quieter than this many dB below the loudest frame are silence (librosa's trim rule).
@@ -103,13 +107,17 @@ def fit_durations(
     lo, hi = PAUSE_LIMITS
     p_new = float(np.clip(p_total + change, lo * p_total, hi * p_total)) if p_total > 0 else 0.0
     factor = (float(target_frames) - p_new) / o_total
+    if factor > PHONE_LIMITS[1] and p_total > 0:
+        # Phones at their slowest; the pauses take the rest, up to the last-resort stretch.
+        p_new = min(float(target_frames) - PHONE_LIMITS[1] * o_total, PAUSE_LAST_RESORT * p_total)
+        factor = (float(target_frames) - p_new) / o_total
     if not PHONE_LIMITS[0] <= factor <= PHONE_LIMITS[1]:
         natural = (p_total + o_total) * frame_s
         shortest = (lo * p_total + PHONE_LIMITS[0] * o_total) * frame_s
-        longest = (hi * p_total + PHONE_LIMITS[1] * o_total) * frame_s
+        longest = (PAUSE_LAST_RESORT * p_total + PHONE_LIMITS[1] * o_total) * frame_s
         raise DurationError(
             f"{target_frames * frame_s:.2f} s is beyond what stays intelligible for this text: it takes "
-            f"{natural:.2f} s at the model's rate, and pauses ({lo:g}-{hi:g}x) and phones "
+            f"{natural:.2f} s at the model's rate, and pauses ({lo:g}-{PAUSE_LAST_RESORT:g}x) and phones "
             f"({PHONE_LIMITS[0]:g}-{PHONE_LIMITS[1]:g}x) can make it {shortest:.2f}-{longest:.2f} s; "
             "ask for a duration in that range or change the text"
         )

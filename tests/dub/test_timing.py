@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from speech.dub.errors import DurationError
-from speech.dub.timing import PHONE_LIMITS, fit_durations, is_phone_symbol, mel_speech_frames, token_classes
+from speech.dub.timing import PAUSE_LIMITS, PHONE_LIMITS, fit_durations, is_phone_symbol, mel_speech_frames, token_classes
 
 SYMBOLS = ["<es>", "o", "l", "a", ",", " ", "k", "e", "ˈ", "t", "a", "l", "."]
 DURATIONS = np.array([2.0, 4, 4, 4, 6, 3, 4, 4, 0.3, 4, 4, 4, 2])
@@ -41,6 +41,16 @@ def test_large_change_scales_the_phones_and_keeps_every_phone(factor: float) -> 
     assert (frames[phone] >= 1).all()
     ratio = frames[[1, 2, 3, 6, 7, 9, 10, 11]].mean() / 4.0
     assert ratio == pytest.approx(factor, rel=0.3) and (ratio > 1) == (factor > 1)
+
+
+def test_beyond_the_slowest_phones_the_pauses_take_the_rest() -> None:
+    pause, phone = token_classes(SYMBOLS)
+    others = DURATIONS[1:-1].sum() - 6  # the comma is the span's one pause
+    target = PHONE_LIMITS[1] * others + 3 * 6  # phones at their slowest, the comma at 3x (over PAUSE_LIMITS)
+    frames = fit_durations(DURATIONS, pause, phone, target, 0.0116)
+    assert abs(_span(frames) - target) <= 1
+    assert 16 <= frames[4] <= 20 and frames[4] > PAUSE_LIMITS[1] * 6
+    assert frames[[1, 2, 3, 6, 7, 9, 10, 11]].tolist() == [8] * 8
 
 
 @pytest.mark.parametrize("factor", [0.2, 5.0])
