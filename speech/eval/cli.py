@@ -87,9 +87,9 @@ def _add_prosody_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="statistics JSON to write")
     p.add_argument("--tracker", choices=PROSODY_TRACKERS, default="rapt",
                    help="pitch tracker (default rapt: the toolkit's fxrapt, what the shipped statistics use)")
-    p.add_argument("--prior-clips", type=float, default=10.0,
-                   help="pseudo-clips of the pooled variance in each language's (0: each language's own std; "
-                        "see speech.eval.prosody_stats.PRIOR_CLIPS)")
+    p.add_argument("--prior-clips", type=float,
+                   help="pseudo-clips of the pooled variance in each language's (default: "
+                        "speech.eval.prosody_stats.PRIOR_CLIPS, 10; 0: each language's own std)")
     p.add_argument("--provenance", default="", help="what the reference set is (saved in the file)")
     p.set_defaults(func=_run_prosody_fit)
 
@@ -285,7 +285,8 @@ def _run_prosody_fit(args: argparse.Namespace) -> int:
             f"{len(records)} clips synthesised with the system flite/festival voices "
             "(speech.eval.reference_clips.VOICES x SENTENCES), one speaker per voice"
         )
-    stats = fit_stats(utts, tracker=args.tracker, provenance=provenance, prior_clips=args.prior_clips)
+    prior = {} if args.prior_clips is None else {"prior_clips": args.prior_clips}
+    stats = fit_stats(utts, tracker=args.tracker, provenance=provenance, **prior)
     stats.save(args.output)
     counts = {k: v.count for k, v in stats.languages.items()}
     print(f"wrote {args.output}: {len(utts)} utterances; per language: {counts}")
