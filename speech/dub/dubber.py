@@ -10,6 +10,8 @@ The steps, for a source clip and the translation of what it says::
     plain synthesis of the plan ─► its profile ─► per-window edits (speech.dub.steering)
                                                    │
                       durations fitted to the span (speech.dub.timing) ─► decode ─► vocode
+                                                   │
+                                   the source's loudness (BS.1770) ─► the dub
 
 and a report that measures what was kept: prosody distance from the source (z-scored per language
 as ``speech eval prosody`` does) of the dub and of the plain synthesis, speaker similarity of each
@@ -37,6 +39,7 @@ import numpy as np
 import torch
 
 from speech.audio.io import load_audio
+from speech.audio.loudness import loudness_lufs, normalize_loudness
 from speech.dub.errors import DubError
 from speech.dub.steering import (
     ProsodyMap,
@@ -293,6 +296,14 @@ class Dubber:
             frames = fit_durations(durations, is_pause, is_phone, float(natural[first:last].sum()), self.frame_s)
         dub_mel, _ = self.synth.model.decode_plan(edited.variances, torch.as_tensor(frames).unsqueeze(0))
         dub_wav = self.synth.vocode(dub_mel)
+        loudness = {"source": loudness_lufs(wav, sr), "model": loudness_lufs(dub_wav, self.sample_rate)}
+        if "prosody" in keep:
+            # A dub plays where its source played, so at its loudness (BS.1770, peak limited). The
+            # profile's lengthening (energy over spectral flux) reads absolute level: at the
+            # model's own level (about 5 LU below the corpus) that feature alone cost the
+            # en-us->fr recipe pairs more prosody distance than the steering won.
+            dub_wav = normalize_loudness(dub_wav, self.sample_rate, loudness["source"])
+        loudness["dub"] = loudness_lufs(dub_wav, self.sample_rate)
         synth_s = time.perf_counter() - start
 
         report: dict[str, Any] = {
@@ -301,6 +312,7 @@ class Dubber:
             "keep": sorted(keep),
             "prosody_map": mapping.name,
             "target_speech_s": target_s,
+            "loudness_lufs": loudness,
         }
         if cfg.report:  # which makes need_plain true: plain_wav and plain_mel are set
             report.update(self._measure(wav, sr, src_lang, target, dub_wav, dub_mel, plain_wav, plain_mel,  # type: ignore[arg-type]

@@ -80,7 +80,7 @@ def mfcc(x: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> np.ndarray:
         return np.zeros((13, 0))
     frames = np.lib.stride_tricks.sliding_window_view(s, nw)[::ns][:m] * window
     mag = np.abs(rfft(frames.astype(np.float32), n=512, axis=1)).astype(np.float64)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # digital silence: -inf, as MATLAB gives
         cc = dctm @ np.log(bank @ mag.T)
     return lifter[:, None] * cc
 

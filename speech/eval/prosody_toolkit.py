@@ -351,7 +351,8 @@ def feature_windows(
     exact = d.exact_windows
     pct = norm.percentiles(f0)
     span_e = max(norm.energy_high - norm.energy_low, 1e-12)
-    lengthening = energy / clipped_flux(flux, norm)
+    with np.errstate(divide="ignore", invalid="ignore"):  # non-finite values are zeroed next
+        lengthening = energy / clipped_flux(flux, norm)
     lengthening[~np.isfinite(lengthening)] = 0.0
     cpps_z = (cpps - norm.cpps_mean) / (norm.cpps_std if norm.cpps_std > 0 else 1.0)
     deltas = np.abs(np.diff(energy))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from speech.audio.io import load_audio
+from speech.audio.loudness import loudness_lufs
 from speech.data.bootstrap import functional as F
 from speech.data.bootstrap.errors import OutputDirError, SynthesisError
 from speech.data.bootstrap.sentences import load_sentences
@@ -67,7 +68,7 @@ def test_audio_is_valid(built):
             assert 4.0 < cps < 30.0, (sup.id, sup.text, rec.duration)
             # loudness normalised to -20 LUFS plus the style's gain (peak limiting may lower it)
             target = F.TARGET_LOUDNESS_LUFS + sup.custom["style"]["gain_db"]
-            assert target - 8.0 < F.loudness_lufs(wav, sr) < target + 1.0, sup.id
+            assert target - 8.0 < loudness_lufs(wav, sr) < target + 1.0, sup.id
 
 
 def test_manifests_follow_the_convention(built):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from speech.audio.loudness import loudness_lufs, normalize_loudness
 from speech.data.bootstrap import functional as F
 from speech.data.bootstrap.errors import SentenceFileError, SynthesisError, VoiceUnavailableError
 from speech.data.bootstrap.sentences import (
@@ -121,12 +122,12 @@ def test_trim_silence_keeps_speech_and_margin():
 
 def test_normalize_loudness_hits_target_and_limits_peak():
     wav = _vowel(seconds=1.5) * 0.05
-    out = F.normalize_loudness(wav, SR, target_lufs=-20.0)
-    assert F.loudness_lufs(out, SR) == pytest.approx(-20.0, abs=0.5)
-    loud = F.normalize_loudness(wav, SR, target_lufs=0.0, peak_limit=0.9)
+    out = normalize_loudness(wav, SR, target_lufs=-20.0)
+    assert loudness_lufs(out, SR) == pytest.approx(-20.0, abs=0.5)
+    loud = normalize_loudness(wav, SR, target_lufs=0.0, peak_limit=0.9)
     assert np.max(np.abs(loud)) <= 0.9 + 1e-6
     with pytest.raises(Exception, match="silent"):
-        F.normalize_loudness(np.zeros(SR, np.float32), SR)
+        normalize_loudness(np.zeros(SR, np.float32), SR, target_lufs=-20.0)
 
 
 def test_add_noise_reaches_requested_snr():
@@ -288,4 +289,4 @@ def test_emotion_styles_are_audible_in_prosody(lang, engine):
         out[emotion] = finish_audio(raw, sr, STYLES[emotion], residual_style(engine, STYLES[emotion]))
     assert _f0(out["happy"], SAMPLE_RATE) > 1.12 * _f0(out["sad"], SAMPLE_RATE)
     assert out["sad"].size > 1.2 * out["happy"].size
-    assert F.loudness_lufs(out["happy"], SAMPLE_RATE) > F.loudness_lufs(out["sad"], SAMPLE_RATE) + 4.0
+    assert loudness_lufs(out["happy"], SAMPLE_RATE) > loudness_lufs(out["sad"], SAMPLE_RATE) + 4.0

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 import torch
 
+from speech.audio.io import load_audio
+from speech.audio.loudness import PEAK_LIMIT, loudness_lufs
 from speech.cli import main
-from speech.dub.dubber import Dubber, DubConfig
+from speech.dub.dubber import Dubber, DubConfig, DubResult
 from speech.dub.errors import DurationError
 from speech.dub.steering import SteeringConfig, apply_steering, measure_profile, plan_steering, token_windows
 from speech.dub.timing import speech_span_s, token_classes
@@ -38,6 +40,27 @@ def test_dub_matches_the_source_duration_and_reports(dubber: Dubber) -> None:
     assert r["emotion"]["source"] in dubber.synth.emotions
     # on this clip the dub keeps more of the source's prosody than a plain synthesis
     assert r["prosody_distance"]["dub"] < r["prosody_distance"]["plain"]
+
+
+def test_the_dub_plays_at_the_sources_loudness_and_a_plain_one_at_the_models(dubber: Dubber) -> None:
+    source, sr = load_audio(SOURCE)
+    quiet = (source * 10 ** (-12 / 20), sr)  # the same clip 12 dB down
+    loud = dubber.dub(SOURCE, TEXT_ES, "es", source_language="en", source_text="-", config=DubConfig(report=False))
+    soft = dubber.dub(quiet, TEXT_ES, "es", source_language="en", source_text="-", config=DubConfig(report=False))
+    for result, clip in ((loud, (source, sr)), (soft, quiet)):
+        level = result.report["loudness_lufs"]
+        assert level["source"] == pytest.approx(loudness_lufs(*clip), abs=1e-6)
+        assert loudness_lufs(result.audio, result.sample_rate) == pytest.approx(level["source"], abs=0.5)
+        assert np.abs(result.audio).max() <= PEAK_LIMIT + 1e-6
+    assert level_gap(loud, soft) == pytest.approx(12.0, abs=0.5)
+    # without the prosody the output keeps the model's own level, whatever the source's
+    kept = [dubber.dub(clip, TEXT_ES, "es", source_language="en", source_text="-",
+                       config=DubConfig(keep=["voice", "emotion", "duration"], report=False)) for clip in ((source, sr), quiet)]
+    assert all(k.report["loudness_lufs"]["dub"] == pytest.approx(k.report["loudness_lufs"]["model"]) for k in kept)
+
+
+def level_gap(a: DubResult, b: DubResult) -> float:
+    return loudness_lufs(a.audio, a.sample_rate) - loudness_lufs(b.audio, b.sample_rate)
 
 
 def test_stretch_by_one_and_a_half_reads_every_phone(dubber: Dubber) -> None:

@@ -1,4 +1,5 @@
-"""Pure audio functions of the bootstrap builders: trimming, loudness, augmentation, seeding.
+"""Pure audio functions of the bootstrap builders: trimming, augmentation, seeding (loudness is
+:mod:`speech.audio.loudness`).
 
 Arrays in, arrays out, every setting explicit; nothing here touches files.
 """
@@ -12,7 +13,6 @@ import numpy as np
 from speech.errors import AudioError
 
 TARGET_LOUDNESS_LUFS = -20.0
-PEAK_LIMIT = 0.95
 
 
 def utterance_rng(seed: int, *keys: str | int) -> np.random.Generator:
@@ -47,45 +47,6 @@ def trim_silence(waveform: np.ndarray, sample_rate: int, top_db: float = 40.0,
     end = min(x.size, int((loud[-1] + 1) * hop_length))
     pad = int(pad_s * sample_rate)
     return np.ascontiguousarray(x[max(0, start - pad): min(x.size, end + pad)])
-
-
-def loudness_lufs(waveform: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770-4, gated), measured with ``pyloudnorm``.
-
-    BS.1770 is undefined for clips shorter than one 400 ms gating block, and gating can leave no
-    block for very quiet ones; both fall back to the RMS level in dBFS - 0.691 (the K-weighting
-    offset), which is what a steady signal measures. (``pyloudnorm`` filters with scipy;
-    torchaudio's ``loudness`` gives the same values but its per-sample ``lfilter`` costs a quarter
-    of a second per utterance.)
-    """
-    import pyloudnorm
-
-    x = np.asarray(waveform, dtype=np.float64)
-    if x.size >= int(0.4 * sample_rate):
-        value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(x))
-        if np.isfinite(value):
-            return value
-    rms = float(np.sqrt(np.mean(np.square(x))))
-    return 20.0 * np.log10(max(rms, 1e-9)) - 0.691
-
-
-def normalize_loudness(waveform: np.ndarray, sample_rate: int,
-                       target_lufs: float = TARGET_LOUDNESS_LUFS,
-                       peak_limit: float = PEAK_LIMIT) -> np.ndarray:
-    """Scale to ``target_lufs``, then scale down further if the peak would exceed ``peak_limit``.
-
-    Raises:
-        AudioError: the input is silent (nothing to normalise).
-    """
-    peak = float(np.max(np.abs(waveform))) if waveform.size else 0.0
-    if peak < 1e-5:
-        raise AudioError("waveform is silent; cannot normalise its loudness")
-    gain = 10.0 ** ((target_lufs - loudness_lufs(waveform, sample_rate)) / 20.0)
-    out = waveform * gain
-    new_peak = peak * gain
-    if new_peak > peak_limit:
-        out = out * (peak_limit / new_peak)
-    return out.astype(np.float32)
 
 
 def colored_noise(num_samples: int, exponent: float, rng: np.random.Generator) -> np.ndarray:

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from speech.audio.loudness import normalize_loudness
 from speech.data.bootstrap.errors import SynthesisError
 from speech.data.bootstrap.functional import (
     TARGET_LOUDNESS_LUFS,
     add_noise,
     add_reverb,
     change_speed,
-    normalize_loudness,
     trim_silence,
     utterance_rng,
 )

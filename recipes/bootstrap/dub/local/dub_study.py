@@ -84,8 +84,10 @@ def stage_dub(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from speech.audio.io import load_audio, save_audio
+    from speech.audio.loudness import normalize_loudness
     from speech.dub.dubber import Dubber, DubConfig
     from speech.dub.steering import measure_profile
+    from speech.eval.prosody import compare
 
     torch.set_num_threads(1)
     work = Path(args.work)
@@ -112,8 +114,12 @@ def stage_dub(args: argparse.Namespace) -> None:
         t_lang = dubber.stats_language(row["target_language"])
         reference = measure_profile(ref_wav, ref_sr, t_lang, dubber.stats, row["reference"])
         r = result.report
+        # The dub plays at the source's loudness; how much of its distance is that level alone?
+        plain_loud = normalize_loudness(result.plain_audio, result.sample_rate, r["loudness_lufs"]["source"])
+        z_loud = measure_profile(plain_loud, result.sample_rate, t_lang, dubber.stats, "plain at source loudness").z
+        distance = r["prosody_distance"] | {"plain_at_source_loudness": compare(result.profiles["source"].z, z_loud).distance}
         rows.append({**row, "dub": str(dub_path), "plain": str(plain_path), "seconds": seconds,
-                     "source_speech_s": r["source"]["speech_s"], "prosody_distance": r["prosody_distance"],
+                     "source_speech_s": r["source"]["speech_s"], "prosody_distance": distance,
                      "duration_ratio": r["duration_ratio"], "plain_duration_ratio": r["duration"]["plain_ratio"],
                      "speaker_similarity": r["speaker_similarity"], "emotion_recognised": r["emotion"],
                      "z": {k: [float(x) for x in v.z] for k, v in result.profiles.items()} | {"reference": [float(x) for x in reference.z]},
@@ -222,15 +228,18 @@ def stage_table(args: argparse.Namespace) -> None:
              "Source: a bootstrap voice of the source language reading sentence *i* with a bootstrap emotion "
              "style; the dub says the target-language sentence *i* in the source's voice, emotion, speech "
              "length and prosody profile (copy map); plain: the same text, voice and emotion without duration "
-             "or prosody transfer; reference: another bootstrap voice reading the target sentence with the same style.",
+             "or prosody transfer, at the model's own loudness; plain at source loudness: that plain synthesis "
+             "scaled to the source's loudness, as the dub is (the share of the dub's gain that level alone gives); "
+             "reference: another bootstrap voice reading the target sentence with the same style.",
              "", "## Source -> output (what `speech dub` reports)", "",
-             "| pair | n | prosody distance dub | plain | median dub / plain | margin (plain - dub) | dub closer "
-             "| duration within 5 % (dub / plain) | speaker sim. dub | plain | CER dub | plain | emotion kept dub / plain |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| pair | n | prosody distance dub | plain | plain at source loudness | median dub / plain | margin (plain - dub) "
+             "| dub closer | duration within 5 % (dub / plain) | speaker sim. dub | plain | CER dub | plain | emotion kept dub / plain |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     summary_rows = [(p, [r for r in rows if r["pair"] == p]) for p in pairs] + [("all", rows)]
     for name, sel in summary_rows:
         dd = [r["prosody_distance"]["dub"] for r in sel]
         dp = [r["prosody_distance"]["plain"] for r in sel]
+        dl = [r["prosody_distance"].get("plain_at_source_loudness", np.nan) for r in sel]
         margin = np.array(dp) - np.array(dd)
         within = np.mean([abs(r["duration_ratio"] - 1) <= 0.05 for r in sel]) * 100
         within_p = np.mean([abs(r["plain_duration_ratio"] - 1) <= 0.05 for r in sel]) * 100
@@ -241,7 +250,8 @@ def stage_table(args: argparse.Namespace) -> None:
         c = [cer[r["id"]] for r in sel if r["id"] in cer]
         cer_d = f"{100 * np.mean([x['dub']['cer'] for x in c]):.1f}" if c else "-"
         cer_p = f"{100 * np.mean([x['plain']['cer'] for x in c]):.1f}" if c else "-"
-        lines.append(f"| {name} | {len(sel)} | {_mean_std(dd)} | {_mean_std(dp)} | {np.median(dd):.2f} / {np.median(dp):.2f} "
+        lines.append(f"| {name} | {len(sel)} | {_mean_std(dd)} | {_mean_std(dp)} | {_mean_std(dl)} "
+                     f"| {np.median(dd):.2f} / {np.median(dp):.2f} "
                      f"| {margin.mean():+.2f} | "
                      f"{np.mean(margin > 0) * 100:.0f} % | {within:.0f} % / {within_p:.0f} % | {np.mean(sd):.3f} | {np.mean(sp):.3f} | "
                      f"{cer_d} | {cer_p} | {emo_d:.0f} % / {emo_p:.0f} % |")
