@@ -1,4 +1,4 @@
-"""The dubbing study's smoke configuration runs every stage end to end (about 40 s)."""
+"""The dubbing study's smoke configuration runs every stage end to end (about a minute)."""
 
 import json
 import os
@@ -17,7 +17,7 @@ PAIRS = ("en-us->es", "en-us->fr", "es->en-us")
 def test_smoke_study_dubs_every_pair_to_the_source_length_and_writes_the_table(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS="1")
     work = tmp_path / "work"
-    r = subprocess.run(["bash", str(RECIPE / "run.sh"), "--smoke", "--work", str(work)],
+    r = subprocess.run(["bash", str(RECIPE / "run.sh"), "--smoke", "--work", str(work), "--stop-stage", "5"],
                        env=env, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
     work = Path(f"{work}_smoke")
@@ -37,3 +37,9 @@ def test_smoke_study_dubs_every_pair_to_the_source_length_and_writes_the_table(t
         assert median_dub > 0 and median_plain > 0
         assert "| 100 % / " in row  # every dub within 5 % of its source
     assert "more than twice as far" in table or "No dub is more than twice" in table
+    # stage 5: dubs with the fitted linear maps, their own table
+    linear = [json.loads(line) for line in (work / "dubs_linear.jsonl").read_text().splitlines()]
+    assert [d["id"] for d in linear] == [d["id"] for d in dubs]
+    assert all(abs(d["duration_ratio"] - 1.0) <= 0.05 for d in linear)
+    table = (work / "RESULTS_linear.md").read_text()
+    assert "in-sample" in table and all(f"| {pair} | " in table for pair in PAIRS)

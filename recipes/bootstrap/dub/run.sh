@@ -44,4 +44,6 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then $study table --results "$
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   $study fit-maps --maps "$work/maps"
   $study dub --maps "$work/maps" --tag _linear
+  $study cer --tag _linear
+  $study table --tag _linear --results "${results%.md}_linear.md"
 fi
