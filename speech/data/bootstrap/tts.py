@@ -46,7 +46,8 @@ TEACHERS: tuple[str, ...] = ("natural", "system")
 
 # Per teacher and size: sentences per training voice (None = all of the language's sentences),
 # per held-out voice, and (natural) blends per Kokoro language and voices kept per language
-# (None = all). The natural full build: about 300 speakers x 50 sentences, 13-14 h.
+# (None = all). The natural full build: 320 speakers, 15,220 utterances, 12.27 h (measured; about
+# 3 h of wall time on 2 cores).
 SIZE_PRESETS: dict[str, dict[str, dict[str, int | None]]] = {
     "system": {
         "small": {"sentences_per_voice": 3, "heldout_sentences": 2},
