@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +43,13 @@ def source_clip() -> tuple[np.ndarray, int]:
     return np.concatenate([wav, np.zeros(int(0.3 * sr), dtype=wav.dtype), wav]), sr
 
 
-def best_of(fn: object, repeats: int) -> float:
+def best_of(fn: Callable[[], None], repeats: int) -> float:
     """Best wall time of ``repeats`` calls after a warm-up call."""
-    fn()  # type: ignore[operator]
+    fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - start)
     return min(times)
 

@@ -52,14 +52,14 @@ def test_the_dub_plays_at_the_sources_loudness_and_a_plain_one_at_the_models(dub
         assert level["source"] == pytest.approx(loudness_lufs(*clip), abs=1e-6)
         assert loudness_lufs(result.audio, result.sample_rate) == pytest.approx(level["source"], abs=0.5)
         assert np.abs(result.audio).max() <= PEAK_LIMIT + 1e-6
-    assert level_gap(loud, soft) == pytest.approx(12.0, abs=0.5)
+    assert _level_gap(loud, soft) == pytest.approx(12.0, abs=0.5)
     # without the prosody the output keeps the model's own level, whatever the source's
     kept = [dubber.dub(clip, TEXT_ES, "es", source_language="en", source_text="-",
                        config=DubConfig(keep=["voice", "emotion", "duration"], report=False)) for clip in ((source, sr), quiet)]
     assert all(k.report["loudness_lufs"]["dub"] == pytest.approx(k.report["loudness_lufs"]["model"]) for k in kept)
 
 
-def level_gap(a: DubResult, b: DubResult) -> float:
+def _level_gap(a: DubResult, b: DubResult) -> float:
     return loudness_lufs(a.audio, a.sample_rate) - loudness_lufs(b.audio, b.sample_rate)
 
 
