@@ -21,11 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+from timing import best_time
 
 from speech.audio.io import load_audio, save_audio
 from speech.dub.dubber import Dubber, DubConfig
@@ -43,17 +43,6 @@ def source_clip() -> tuple[np.ndarray, int]:
     return np.concatenate([wav, np.zeros(int(0.3 * sr), dtype=wav.dtype), wav]), sr
 
 
-def best_of(fn: Callable[[], None], repeats: int) -> float:
-    """Best wall time of ``repeats`` calls after a warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -67,8 +56,8 @@ def main() -> None:
     def dub(report: bool) -> None:
         dubber.dub((wav, sr), TEXT, "es", source_language="en", source_text=SOURCE_TEXT, config=DubConfig(report=report))
 
-    rows = [("dub alone", best_of(lambda: dub(False), args.repeats)),
-            ("dub + report (speech dub's default)", best_of(lambda: dub(True), args.repeats))]
+    rows = [("dub alone", best_time(lambda: dub(False), args.repeats)),
+            ("dub + report (speech dub's default)", best_time(lambda: dub(True), args.repeats))]
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "source.wav"
         save_audio(src, wav, sr)

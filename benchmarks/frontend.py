@@ -12,9 +12,10 @@ would be between different G2P engines. A third figure shows repeated text with 
 from __future__ import annotations
 
 import argparse
-import time
 from collections import defaultdict
 from pathlib import Path
+
+from timing import best_time
 
 from speech.text.backends.espeak import EspeakBackend, configure_espeak_library
 from speech.text.build_symbols import read_sentence_file
@@ -48,15 +49,6 @@ def raw_phonemizer(groups: dict[str, list[str]], backends: dict[str, object]) ->
         backends[code].phonemize(texts, strip=True, njobs=1)
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
@@ -80,11 +72,11 @@ def main() -> None:
     raw_phonemizer(groups, raw)
     cold().encode_batch(texts, langs)
 
-    t_raw = best_of(lambda: raw_phonemizer(groups, raw), args.repeats)
-    t_ours = best_of(lambda: cold().encode_batch(texts, langs), args.repeats)
+    t_raw = best_time(lambda: raw_phonemizer(groups, raw), args.repeats, warmup=False)
+    t_ours = best_time(lambda: cold().encode_batch(texts, langs), args.repeats, warmup=False)
     cached = Tokenizer(frontend=Frontend(backends={"espeak": backend}))
     cached.encode_batch(texts, langs)
-    t_cached = best_of(lambda: cached.encode_batch(texts, langs), args.repeats)
+    t_cached = best_time(lambda: cached.encode_batch(texts, langs), args.repeats, warmup=False)
 
     print(f"sentences: {n} in {len(groups)} languages (espeak-ng backend)")
     print(f"raw phonemizer       : {n / t_raw:8.1f} sentences/s")

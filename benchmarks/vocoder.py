@@ -17,12 +17,11 @@ import argparse
 import functools
 import shutil
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+from timing import best_time
 
 from speech.audio.features import AudioConfig, LogMelSpectrogram
 from speech.audio.io import load_audio
@@ -44,16 +43,6 @@ def speech_mel(seconds: float, config: AudioConfig) -> tuple[torch.Tensor, str]:
         reps = -(-frames // mel.shape[-1])
         return mel.repeat(1, reps)[None, :, :frames], "flite slt speech"
     return torch.randn(1, config.n_mels, frames) - 5.0, "random mel (flite not installed)"
-
-
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: lazy initialisation, allocator, oneDNN kernel selection
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def vocoders(models: list[str]) -> dict[str, torch.nn.Module]:
