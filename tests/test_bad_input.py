@@ -154,6 +154,7 @@ OTHER_CASES = [
     _c("tts-synth-unknown-language", "unknown language 'xx'", "tts", "synth", "--lang", "xx", "--text", "Hello", *SP),
     _c("tts-features-configs-without-dir", "--configs needs --config-dir", "tts", "features", "--manifests", "adir", "--out", "feats", "--configs", "@tones.yaml"),
     _c("tts-evaluate-names-per-model", "give one --name per --model", "tts", "evaluate", "--model", "adir", "--name", "a", "--name", "b", "--manifests", "adir", "--out", "out"),
+    _c("tts-evaluate-no-voices", "--voices must be at least 1", "tts", "evaluate", "--model", "adir", "--voices", "0", "--manifests", "adir", "--out", "out"),
     _c("tts-vocoder-resynth-missing-input", "nope.wav", "tts", "vocoder", "resynth", "nope.wav", "-o", "out.wav"),
     _c("train-config-missing", "nope.yaml", "train", "--config", "nope.yaml"),
     _c("train-config-not-yaml", "YAML|mapping", "train", "--config", "@lines_bad.txt"),

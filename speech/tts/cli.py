@@ -116,6 +116,9 @@ def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--per-voice", type=int, default=3, help="sentences per voice and set")
     e.add_argument("--cross-languages", type=int, default=None,
                    help="other languages each voice speaks in the cross-lingual and emotion sets (default: all)")
+    e.add_argument("--voices", type=int, default=None,
+                   help="at most this many training voices (drawn in turn from each language) speak the "
+                        "in-language, cross-lingual and emotion sets (default: all); held-out voices are all kept")
     e.add_argument("--out", type=Path, required=True, help="folder for audio, results.json and RESULTS.md")
     e.add_argument("--asr-model", action="append", metavar="[LANGS=]DIR",
                    help="ASR model dir (speech train, task asr_ctc): adds CER/WER per set in the languages it "
@@ -170,6 +173,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     names = args.name or [m.name for m in args.model]
     if len(names) != len(args.model):
         raise OptionError(f"give one --name per --model ({len(names)} names for {len(args.model)} models)")
+    if args.voices is not None and args.voices < 1:
+        raise OptionError(f"--voices must be at least 1 (got {args.voices}); leave it out to evaluate every voice")
     # Loaded first: a wrong path or language fails before any synthesis.
     asr = [_asr_scorer(spec) for spec in args.asr_model or []]
 
@@ -198,7 +203,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         summaries[name] = evaluate_synthesizer(synth, test, heldout, args.out / name, args.per_voice, asr=asr,
                                                cross_languages=args.cross_languages, whisper=whisper,
                                                dnsmos=not args.no_dnsmos, real_speakers=real,
-                                               real_per_voice=args.real_per_voice, centroid_cuts=dev)
+                                               real_per_voice=args.real_per_voice, centroid_cuts=dev,
+                                               voices=args.voices)
         results = json.loads((args.out / name / "results.json").read_text(encoding="utf-8"))
         by_language[name] = results["by_language"]
     table = markdown_table(summaries)

@@ -116,6 +116,7 @@ def build_jobs(
     per_voice: int = 3,
     seed: int = 0,
     cross_languages: int | None = None,
+    voices: int | None = None,
 ) -> list[Job]:
     """The evaluation jobs (see the module docstring) from test and held-out cuts.
 
@@ -124,6 +125,9 @@ def build_jobs(
         cross_languages: other languages each training voice speaks (a random choice); ``None``:
             all of them. Each cross-lingual sentence is also spoken with one non-neutral emotion,
             taken in turn, so every emotion is requested about equally often.
+        voices: at most this many training voices speak the in-language, cross-lingual and emotion
+            sets (:func:`sample_voices`: spread over their languages); ``None``: all of them. The
+            zero-shot set always takes every held-out voice.
     """
     rng = random.Random(seed)
     emotions = [e for e in synth.emotions if e != "neutral"]
@@ -136,6 +140,8 @@ def build_jobs(
         by_language[cut.supervisions[0].language].append(cut)
     jobs: list[Job] = []
     trained = [v for v in sorted(by_voice) if v in synth.speakers]
+    if voices is not None:
+        trained = sample_voices({v: by_voice[v][0].supervisions[0].language for v in trained}, voices, seed)
     for voice in trained:
         cuts = by_voice[voice]
         lang = cuts[0].supervisions[0].language
@@ -169,6 +175,25 @@ def build_jobs(
                 jobs.append(Job(f"zs_{cut.id}", "zero_shot", sup.text, sup.language, voice, _audio_path(ref),
                                 "neutral", _audio_path(cut), clone_from=[_audio_path(ref)]))
     return jobs
+
+
+def sample_voices(languages: dict[str, str], n: int, seed: int = 0) -> list[str]:
+    """``n`` of the voices (voice -> language), drawn in turn from each language so that a small
+    sample still covers every language a model speaks; sorted, and the same for the same seed."""
+    if n < 1:
+        raise ValueError(f"voices must be at least 1, got {n}")
+    rng = random.Random(seed)
+    queues: dict[str, list[str]] = defaultdict(list)
+    for voice in sorted(languages):
+        queues[languages[voice]].append(voice)
+    for queue in queues.values():
+        rng.shuffle(queue)
+    chosen: list[str] = []
+    while len(chosen) < n and any(queues.values()):
+        for language in sorted(queues):
+            if queues[language] and len(chosen) < n:
+                chosen.append(queues[language].pop())
+    return sorted(chosen)
 
 
 def build_real_jobs(
@@ -627,6 +652,7 @@ def evaluate_synthesizer(
     real_speakers: CutSet | None = None,
     real_per_voice: int | None = None,
     centroid_cuts: CutSet | None = None,
+    voices: int | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """Build the jobs, run them, write ``results.json`` (per clip) and return the summary.
 
@@ -644,8 +670,9 @@ def evaluate_synthesizer(
         real_speakers: real recordings (e.g. the Asterisk prompts) for the ``real_*`` zero-shot sets.
         real_per_voice: prompts per real speaker and language (default: ``per_voice``).
         centroid_cuts: more real clips of the corpus voices for their centroids (e.g. the dev split).
+        voices: at most this many training voices (see :func:`build_jobs`).
     """
-    jobs = build_jobs(test, heldout, synth, per_voice, seed, cross_languages)
+    jobs = build_jobs(test, heldout, synth, per_voice, seed, cross_languages, voices)
     real = test if heldout is None else test + heldout
     if centroid_cuts is not None:
         real = real + centroid_cuts

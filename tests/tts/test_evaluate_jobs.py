@@ -116,3 +116,15 @@ def test_target_figures_pair_cross_lingual_with_in_language_per_voice() -> None:
     assert t["cross_to_in_similarity_real"] is None
     assert abs(t["cer_gap"]["es"] - 15.0) < 1e-9
     assert abs(t["language_id_cross"] - 2 / 3) < 1e-9
+
+
+def test_voices_limits_the_training_voices_and_covers_every_language() -> None:
+    from speech.tts.evaluate import sample_voices
+
+    jobs = build_jobs(_cuts(), None, SYNTH, per_voice=1, voices=5)
+    chosen = {j.voice for j in jobs}
+    assert len(chosen) == 5
+    assert {v.split("_")[0] for v in chosen} == set(LANGS)  # one per language before any second
+    assert {j.voice for j in build_jobs(_cuts(), None, SYNTH, per_voice=1, voices=5)} == chosen
+    languages = {v: v.split("_")[0] for v in SYNTH.speakers}
+    assert len(sample_voices(languages, 7)) == 7 and sample_voices(languages, 99) == sorted(SYNTH.speakers)
