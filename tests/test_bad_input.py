@@ -21,10 +21,11 @@ import pytest
 import soundfile as sf
 
 from speech.cli import main
+from speech.testing.voices import shipped_voice
 from speech.tts.cli import DEFAULT_MODEL
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "demo" / "examples" / "rms_en.flac"
-SP = ("--speaker", "bootstrap_espeak-en-us-andrea")
+SP = ("--speaker", shipped_voice("en-us"))
 SYNTH = ("synth", "--lang", "en", "--text", "Hello there.", *SP)
 
 

@@ -15,6 +15,7 @@ from speech.dub.errors import DurationError
 from speech.dub.steering import SteeringConfig, apply_steering, measure_profile, plan_steering, token_windows
 from speech.dub.timing import speech_span_s, token_classes
 from speech.errors import AudioError, EmptyTextError, UnknownLanguageError
+from speech.testing.voices import shipped_voice
 from speech.tts.cli import DEFAULT_MODEL
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "demo" / "examples"
@@ -83,7 +84,7 @@ def test_stretch_by_one_and_a_half_reads_every_phone(dubber: Dubber) -> None:
 # (the plan), and the dub's measured pitch height rises there (the output, below).
 @pytest.mark.parametrize("window", [2, 4, 7])
 def test_a_higher_target_pitch_in_a_window_raises_that_windows_pitch_input(dubber: Dubber, window: int) -> None:
-    plan = dubber.synth.plan(TEXT_ES, "es", "bootstrap_festival-en-us-slt")
+    plan = dubber.synth.plan(TEXT_ES, "es", shipped_voice("en-us"))
     frames = torch.round(plan.variances.durations).long()[0].numpy()
     wav, _ = dubber.synth.render(plan, torch.as_tensor(frames).unsqueeze(0))
     measured = measure_profile(wav, dubber.sample_rate, "es", dubber.stats)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from speech.audio.speech_check import frame_f0
+from speech.testing.voices import shipped_voice
 from speech.tts.cli import DEFAULT_MODEL
 from speech.tts.synthesizer import Synthesizer
 
-SPEAKER = "bootstrap_espeak-en-us-andrea"
+SPEAKER = shipped_voice("en-us")
 SENTENCE = "Hello there, my friend."
 
 
