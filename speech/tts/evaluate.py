@@ -65,7 +65,7 @@ from lhotse import CutSet
 from tqdm import tqdm
 
 from speech.audio.io import resample, save_audio
-from speech.errors import AudioError, UnknownLanguageError
+from speech.errors import AudioError, EmptyTextError, MarkupError, TextTooLongError, UnknownLanguageError
 from speech.eval.asr import ErrorCounts, Transcriber, normalize_text
 from speech.eval.tts import (
     dnsmos_metrics,
@@ -238,7 +238,7 @@ def build_real_jobs(
         counts: dict[str, int] = defaultdict(int)
         for _, lang in cuts:
             counts[lang] += 1
-        main = max(sorted(counts), key=counts.get)
+        main = max(sorted(counts), key=lambda lang: counts[lang])
         pool = [c for c, lang in cuts if lang == main and 1.5 <= c.duration <= 8.0]
         rng.shuffle(pool)
         chosen, total = [], 0.0
@@ -499,7 +499,13 @@ def run_jobs(
     for job in jobs:
         texts[job.language].append(job.text)
     for job in tqdm(jobs, desc="synthesise + score", unit="clip"):
-        wav, sr = synth.synthesize(job.text, job.language, job.speaker, emotion=job.emotion)
+        try:
+            wav, sr = synth.synthesize(job.text, job.language, job.speaker, emotion=job.emotion)
+        except (EmptyTextError, MarkupError, TextTooLongError) as e:
+            # One unsayable prompt must not end an evaluation of hours; it is counted as failed.
+            logger.warning("%s: not synthesised: %s", job.id, e)
+            job.result["error"] = str(e)
+            continue
         path = save_audio(out / job.set / f"{job.id}.wav", wav, sr)
         job.result["wav"] = str(path)
         job.result["duration"] = len(wav) / sr
@@ -530,7 +536,8 @@ def run_jobs(
 
 
 def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
-    """Mean of each metric per evaluation set (and the number of clips).
+    """Mean of each metric per evaluation set (and the number of clips, and of ``failed`` jobs:
+    texts the synthesizer refused, left out of every mean).
 
     ``cer`` and ``wer`` are pooled over the set's scored clips (total edits / total reference
     length), and ``None`` where clips were transcribed but none is in a covered language.
@@ -540,6 +547,9 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
     counts_real: dict[str, list[ErrorCounts]] = defaultdict(list)
     transcribed: set[str] = set()
     for job in jobs:
+        if "error" in job.result:
+            table[job.set]["failed"].append(1.0)
+            continue
         for key, value in job.result.items():
             if isinstance(value, float) and key not in ("duration", "cer", "wer"):
                 table[job.set][key].append(value)
@@ -551,7 +561,7 @@ def summarise(jobs: list[Job]) -> dict[str, dict[str, float | None]]:
             if job.result.get("asr_counts_real"):
                 counts_real[job.set].append(ErrorCounts(**job.result["asr_counts_real"]))
     summary: dict[str, dict[str, float | None]] = {
-        s: {k: (float(np.sum(v)) if k == "clips" else float(np.mean(v))) for k, v in metrics.items()}
+        s: {k: (float(np.sum(v)) if k in ("clips", "failed") else float(np.mean(v))) for k, v in metrics.items()}
         for s, metrics in table.items()
     }
     for name in transcribed:
@@ -576,7 +586,8 @@ def summarise_by_language(jobs: list[Job]) -> dict[str, dict[str, dict[str, floa
     ``language_correct`` and ``dnsmos_ovrl`` (means)."""
     groups: dict[tuple[str, str], list[Job]] = defaultdict(list)
     for job in jobs:
-        groups[(job.set, job.language)].append(job)
+        if "error" not in job.result:
+            groups[(job.set, job.language)].append(job)
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for (name, language), group in sorted(groups.items()):
         row: dict[str, Any] = {"clips": float(len(group))}
@@ -617,14 +628,14 @@ def markdown_table(summaries: dict[str, dict[str, dict[str, float]]]) -> str:
     present = {k for sets in summaries.values() for metrics in sets.values() for k in metrics}
     if "cer" in present:
         cols += ["cer", "wer", "cer_real"]
-    cols += [c for c in ("language_correct", "dnsmos_ovrl", "dnsmos_ovrl_real") if c in present]
+    cols += [c for c in ("language_correct", "dnsmos_ovrl", "dnsmos_ovrl_real", "failed") if c in present]
     head = "| model | set | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 2) + "\n"
     rows = []
     for model, sets in summaries.items():
         for name in SETS:
             if name in sets:
                 vals = [sets[name].get(c) for c in cols]
-                cells = ["" if v is None else (f"{v:.0f}" if c == "clips" else f"{v:.3f}") for c, v in zip(cols, vals)]
+                cells = ["" if v is None else (f"{v:.0f}" if c in ("clips", "failed") else f"{v:.3f}") for c, v in zip(cols, vals)]
                 rows.append(f"| {model} | {name} | " + " | ".join(cells) + " |")
     table = head + "\n".join(rows) + "\n"
     emotions = sorted({k.removeprefix("emotion_correct_") for sets in summaries.values()

@@ -103,8 +103,23 @@ def _looks_like_path(name: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split long text at sentence ends (``. ! ?`` and their CJK/Devanagari forms)."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """Split long text at sentence ends (``. ! ?`` and their CJK/Devanagari forms).
+
+    A piece with nothing to say (the ``...`` of "... for the operator.", a lone ``!``) stays with
+    the sentence after it (or before it, at the end) instead of becoming a sentence of its own."""
+    pieces = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    out: list[str] = []
+    pending = ""
+    for piece in pieces:
+        if not any(c.isalnum() for c in piece):
+            if out:
+                out[-1] = f"{out[-1]} {piece}"
+            else:
+                pending = f"{pending} {piece}".lstrip()
+            continue
+        out.append(f"{pending} {piece}".lstrip())
+        pending = ""
+    return out or pieces  # only punctuation: left for the front-end to refuse
 
 
 def check_reference(wav: np.ndarray, sample_rate: int, what: str = "reference clip") -> np.ndarray:

@@ -128,3 +128,27 @@ def test_voices_limits_the_training_voices_and_covers_every_language() -> None:
     assert {j.voice for j in build_jobs(_cuts(), None, SYNTH, per_voice=1, voices=5)} == chosen
     languages = {v: v.split("_")[0] for v in SYNTH.speakers}
     assert len(sample_voices(languages, 7)) == 7 and sample_voices(languages, 99) == sorted(SYNTH.speakers)
+
+
+def test_a_refused_text_is_counted_as_failed_and_the_rest_is_scored(tmp_path) -> None:
+    import numpy as np
+
+    from speech.errors import EmptyTextError
+    from speech.tts.evaluate import Job, markdown_table, run_jobs, summarise
+
+    class Refusing:
+        def synthesize(self, text: str, language: str, speaker: str, emotion: str = "neutral"):
+            if not any(c.isalnum() for c in text):
+                raise EmptyTextError(f"nothing to say in {text!r}")
+            t = np.arange(16000) / 16000
+            return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000
+
+    jobs = [Job("ok1", "in_language", "Hello there.", "en-us", "v", "v"),
+            Job("bad", "in_language", "...", "en-us", "v", "v"),
+            Job("ok2", "in_language", "Good morning.", "en-us", "v", "v")]
+    run_jobs(Refusing(), jobs, CutSet(), tmp_path)  # type: ignore[arg-type]
+    assert "nothing to say" in jobs[1].result["error"] and "wav" not in jobs[1].result
+    assert jobs[0].result["duration"] == jobs[2].result["duration"] == 1.0
+    summary = summarise(jobs)["in_language"]
+    assert summary["clips"] == 2.0 and summary["failed"] == 1.0
+    assert "| failed |" in markdown_table({"m": {"in_language": summary}})

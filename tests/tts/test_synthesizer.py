@@ -22,6 +22,11 @@ def synth_dir(tiny_config, tmp_path):
 def test_split_sentences():
     assert split_sentences("Hola. ¿Qué tal? ¡Bien!  Adiós") == ["Hola.", "¿Qué tal?", "¡Bien!", "Adiós"]
     assert split_sentences("你好。今天很好！") == ["你好。", "今天很好！"]
+    # nothing to say on its own: kept with a neighbour (Asterisk prompts read "... for ...")
+    assert split_sentences("... for ...") == ["... for ..."]
+    assert split_sentences("... letters of the name. ! Go.") == ["... letters of the name. !", "Go."]
+    assert split_sentences("Done. !!") == ["Done. !!"]
+    assert split_sentences("?! ...") == ["?!", "..."]
 
 
 def test_synthesize_by_name_gives_audio_of_predicted_length(synth_dir):
