@@ -109,3 +109,27 @@ def test_gan_task_trains_in_the_engine_and_exports_a_vocoder(tmp_path: Path) -> 
     vocoder = load_vocoder(result.model_dir)
     assert isinstance(vocoder, NeuralVocoder)
     assert vocoder(torch.zeros(1, 80, 10) - 5.0).shape == (1, 2560)
+
+
+def test_init_from_starts_the_generator_from_a_trained_vocoder(tmp_path: Path) -> None:
+    from speech.train.errors import ConfigError
+    from speech.tts.vocoder.task import VocoderTask, VocoderTaskConfig
+
+    tiny = {"vocos": {"dim": 32, "intermediate_dim": 64, "num_layers": 2}}
+    torch.manual_seed(1)
+    trained = NeuralVocoder(from_dict(NeuralVocoderConfig, tiny))
+    trained.save_pretrained(tmp_path / "voc")
+
+    def built(init_from: str | None, generator: dict = tiny) -> VocoderGAN:
+        conf = from_dict(VocoderTaskConfig, {"model": {"generator": generator}, "init_from": init_from})
+        return VocoderTask(conf).build_model()
+
+    started = built(str(tmp_path / "voc")).generator.state_dict()
+    fresh = built(None).generator.state_dict()
+    for name, value in trained.state_dict().items():
+        assert torch.equal(started[name], value), name
+    assert any(not torch.equal(fresh[n], v) for n, v in trained.state_dict().items())
+    with pytest.raises(ConfigError, match="another generator"):
+        built(str(tmp_path / "voc"), {"vocos": {"dim": 48, "intermediate_dim": 64, "num_layers": 2}})
+    with pytest.raises(ConfigError, match="Griffin-Lim"):
+        built("griffin-lim")

@@ -47,6 +47,9 @@ class VocoderTaskConfig:
         discriminator_optim: the same for the discriminators.
         generator_scheduler: LR schedule of the generator (None: the run's ``scheduler``).
         discriminator_scheduler: LR schedule of the discriminators (None: the run's ``scheduler``).
+        init_from: a trained vocoder (a directory :func:`~speech.tts.vocoder.loading.load_vocoder`
+            reads, e.g. a shipped ``vocoder/``) whose generator weights start this run: fine-tuning
+            on new data; the discriminators start fresh.
     """
 
     model: VocoderGANConfig = field(default_factory=VocoderGANConfig)
@@ -57,10 +60,37 @@ class VocoderTaskConfig:
     discriminator_optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr=2e-4, betas=(0.8, 0.99), weight_decay=0.0))
     generator_scheduler: SchedulerConfig | None = None
     discriminator_scheduler: SchedulerConfig | None = None
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.segment_frames < 1:
             raise ValueError(f"segment_frames must be >= 1, got {self.segment_frames}")
+
+
+def _init_generator(model: VocoderGAN, directory: str) -> None:
+    """Copy the generator weights of the vocoder in ``directory`` into ``model``.
+
+    Raises:
+        ConfigError: the saved generator has another architecture or other mel settings.
+    """
+    from speech.pretrained import ArchitectureMismatchError, check_state_dict
+    from speech.train.errors import ConfigError
+    from speech.tts.vocoder.loading import load_vocoder
+    from speech.tts.vocoder.model import NeuralVocoder
+
+    source = load_vocoder(directory)
+    if not isinstance(source, NeuralVocoder):
+        raise ConfigError(f"task_conf.init_from={directory}: Griffin-Lim has no weights to start from")
+    ours = model.generator
+    if source.audio_config != ours.audio_config:
+        raise ConfigError(f"task_conf.init_from={directory}: trained on other mel settings than this run's")
+    state = source.state_dict()
+    try:
+        check_state_dict({k: v.shape for k, v in ours.state_dict().items()},
+                         {k: tuple(v.shape) for k, v in state.items()}, directory)
+    except ArchitectureMismatchError as e:
+        raise ConfigError(f"task_conf.init_from={directory}: another generator than this run's ({e})") from e
+    ours.load_state_dict(state)
 
 
 class VocoderTask(Task[VocoderTaskConfig]):
@@ -69,7 +99,10 @@ class VocoderTask(Task[VocoderTaskConfig]):
     config_class = VocoderTaskConfig
 
     def build_model(self) -> VocoderGAN:
-        return VocoderGAN(self.config.model)
+        model = VocoderGAN(self.config.model)
+        if self.config.init_from:
+            _init_generator(model, self.config.init_from)
+        return model
 
     def make_collate(self) -> VocoderCollate:
         return VocoderCollate(
