@@ -61,3 +61,21 @@ def remove_stale_temp_files(directory: str | os.PathLike[str]) -> list[Path]:
         p.unlink()
         logger.info("removed unfinished checkpoint temp file %s", p)
     return stale
+
+
+def copy_weights(target: torch.nn.Module, source: torch.nn.Module, origin: str) -> None:
+    """Load ``source``'s weights into ``target`` (a training's ``init_from``).
+
+    Raises:
+        ConfigError: ``source`` has other keys or tensor shapes; the message starts with ``origin``.
+    """
+    from speech.pretrained import ArchitectureMismatchError, check_state_dict
+    from speech.train.errors import ConfigError
+
+    state = source.state_dict()
+    try:
+        check_state_dict({k: v.shape for k, v in target.state_dict().items()},
+                         {k: tuple(v.shape) for k, v in state.items()}, origin)
+    except ArchitectureMismatchError as e:
+        raise ConfigError(f"{origin}: another architecture than this run's ({e})") from e
+    target.load_state_dict(state)

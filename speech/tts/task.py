@@ -62,7 +62,7 @@ def init_weights(model: AcousticModel, directory: str) -> None:
         ConfigError: the saved model's vocabularies or tensor shapes differ from ``model``'s.
         MissingCheckpointError, CorruptCheckpointError: as :meth:`AcousticModel.from_pretrained`.
     """
-    from speech.pretrained import ArchitectureMismatchError, check_state_dict
+    from speech.train.checkpoint_io import copy_weights
     from speech.train.errors import ConfigError
 
     source = AcousticModel.from_pretrained(directory)
@@ -70,13 +70,7 @@ def init_weights(model: AcousticModel, directory: str) -> None:
         theirs, ours = getattr(source.config, name), getattr(model.config, name)
         if theirs != ours:
             raise ConfigError(f"task_conf.init_from={directory}: its {name} ({theirs}) differ from this run's ({ours})")
-    state = source.state_dict()
-    try:
-        check_state_dict({k: v.shape for k, v in model.state_dict().items()},
-                         {k: tuple(v.shape) for k, v in state.items()}, directory)
-    except ArchitectureMismatchError as e:
-        raise ConfigError(f"task_conf.init_from={directory}: another architecture than this run's model ({e})") from e
-    model.load_state_dict(state)
+    copy_weights(model, source, f"task_conf.init_from={directory}")
 
 
 class TTSTask(Task[TTSTaskConfig]):

@@ -129,7 +129,7 @@ def test_init_from_starts_the_generator_from_a_trained_vocoder(tmp_path: Path) -
     for name, value in trained.state_dict().items():
         assert torch.equal(started[name], value), name
     assert any(not torch.equal(fresh[n], v) for n, v in trained.state_dict().items())
-    with pytest.raises(ConfigError, match="another generator"):
+    with pytest.raises(ConfigError, match="another architecture"):
         built(str(tmp_path / "voc"), {"vocos": {"dim": 48, "intermediate_dim": 64, "num_layers": 2}})
     with pytest.raises(ConfigError, match="Griffin-Lim"):
         built("griffin-lim")

@@ -73,7 +73,7 @@ def _init_generator(model: VocoderGAN, directory: str) -> None:
     Raises:
         ConfigError: the saved generator has another architecture or other mel settings.
     """
-    from speech.pretrained import ArchitectureMismatchError, check_state_dict
+    from speech.train.checkpoint_io import copy_weights
     from speech.train.errors import ConfigError
     from speech.tts.vocoder.loading import load_vocoder
     from speech.tts.vocoder.model import NeuralVocoder
@@ -81,16 +81,9 @@ def _init_generator(model: VocoderGAN, directory: str) -> None:
     source = load_vocoder(directory)
     if not isinstance(source, NeuralVocoder):
         raise ConfigError(f"task_conf.init_from={directory}: Griffin-Lim has no weights to start from")
-    ours = model.generator
-    if source.audio_config != ours.audio_config:
+    if source.audio_config != model.generator.audio_config:
         raise ConfigError(f"task_conf.init_from={directory}: trained on other mel settings than this run's")
-    state = source.state_dict()
-    try:
-        check_state_dict({k: v.shape for k, v in ours.state_dict().items()},
-                         {k: tuple(v.shape) for k, v in state.items()}, directory)
-    except ArchitectureMismatchError as e:
-        raise ConfigError(f"task_conf.init_from={directory}: another generator than this run's ({e})") from e
-    ours.load_state_dict(state)
+    copy_weights(model.generator, source, f"task_conf.init_from={directory}")
 
 
 class VocoderTask(Task[VocoderTaskConfig]):
