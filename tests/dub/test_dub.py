@@ -134,9 +134,11 @@ def test_a_source_raised_in_one_window_raises_the_dubs_pitch_there(dubber: Dubbe
         return measure_profile(r.audio, r.sample_rate, "es", dubber.stats).table("raw")[3]  # th per window
 
     base = dub_th(wav)
-    for window in (2, 4, 7):
+    # Window 4 is left out: there the dub of the unedited clip already gets the largest pitch edit
+    # (SteeringConfig.percentile), so a higher source cannot raise it further.
+    for window in (2, 3, 7):
         raised = dub_th(_raise_pitch_in_window(wav, sr, window, 1.25))
-        # measured: +0.06, +0.04, +0.10 of the window's frames in the top pitch band
+        # measured (the natural-corpus model): +0.07, +0.12, +0.19 of the window's frames in the top pitch band
         assert raised[window] - base[window] > 0.02, (window, base, raised)
 
 

@@ -1,8 +1,8 @@
 """Bootstrap corpora that this machine synthesises by itself, for tests, CI and default models.
 
-- :mod:`speech.data.bootstrap.tts`: a multilingual, multispeaker TTS corpus (12 languages,
-  espeak-ng + flite + festival voices, synthetic emotion styles, held-out voices);
-  ``speech data bootstrap-tts``.
+- :mod:`speech.data.bootstrap.tts`: a multilingual, multispeaker TTS corpus (14 languages;
+  Kokoro's natural voices and blends of them, Pico, espeak-ng, flite and festival voices; emotion
+  styles; held-out voices); ``speech data bootstrap-tts``.
 - :mod:`speech.data.bootstrap.slu`: spoken commands in the Fluent Speech Commands schema in several
   languages with speaker-disjoint splits and optional augmentation, plus an ASR subset;
   ``speech data bootstrap-slu``.
